@@ -1,0 +1,16 @@
+"""Pub/Sub function (scheduled-jobs, fed by Cloud Scheduler): background sweeps and relays."""
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from duka.events import decode_push
+from duka.jobs import run_job
+from duka.logs import configure_logging
+
+configure_logging()
+
+
+@functions_framework.cloud_event
+def scheduled_jobs(event: CloudEvent) -> None:
+    payload, attributes = decode_push(event.data)
+    run_job(attributes.get("job") or payload.get("job", ""))

@@ -1,0 +1,314 @@
+# The function registry: adding a function is adding one entry here (and functions/<name>/main.py).
+#   trigger      "http" or "pubsub"; topic is the triggering topic for "pubsub", null for "http"
+#   public       HTTP only: callable by anyone (webhooks, the owner dashboard); checks its own auth
+#   secrets      env var names; each is the Secret Manager secret lower(NAME) with "_" -> "-"
+#   publishes    topics the function may publish to
+#   boutique_secrets  may read per-boutique credential secrets (var.boutique_secret_prefix*)
+locals {
+  payment_gateway_secrets = [
+    "PAYLINK_API_KEY", "PAYLINK_USERNAME",
+    "DARAJA_CONSUMER_KEY", "DARAJA_CONSUMER_SECRET", "DARAJA_PASSKEY",
+  ]
+
+  functions = {
+    whatsapp_inbound = {
+      trigger          = "http"
+      topic            = null
+      entry_point      = "whatsapp_inbound"
+      public           = true
+      memory           = "512Mi"
+      cpu              = "1"
+      timeout          = 30
+      max_instances    = 20
+      concurrency      = 40
+      secrets          = ["DATABASE_URL", "TWILIO_AUTH_TOKEN"]
+      publishes        = ["inbound-messages"]
+      boutique_secrets = false
+    }
+    paylink_callback = {
+      trigger          = "http"
+      topic            = null
+      entry_point      = "paylink_callback"
+      public           = true
+      memory           = "512Mi"
+      cpu              = "1"
+      timeout          = 30
+      max_instances    = 10
+      concurrency      = 40
+      secrets          = ["DATABASE_URL", "PAYLINK_WEBHOOK_SECRET", "DARAJA_CALLBACK_TOKEN"]
+      publishes        = ["payment-events"]
+      boutique_secrets = false
+    }
+    dashboard = {
+      trigger       = "http"
+      topic         = null
+      entry_point   = "dashboard"
+      public        = true
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 60
+      max_instances = 5
+      concurrency   = 20
+      secrets = [
+        "DATABASE_URL", "DASHBOARD_SESSION_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+        "SUPABASE_SERVICE_KEY",
+      ]
+      publishes        = ["product-changed"]
+      boutique_secrets = false
+    }
+    process_message = {
+      trigger       = "pubsub"
+      topic         = "inbound-messages"
+      entry_point   = "process_message"
+      public        = false
+      memory        = "1Gi"
+      cpu           = "1"
+      timeout       = 300
+      max_instances = 20
+      concurrency   = 8
+      secrets = concat(
+        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "GEMINI_API_KEY"],
+        local.payment_gateway_secrets,
+      )
+      publishes        = []
+      boutique_secrets = true
+    }
+    embed_product = {
+      trigger          = "pubsub"
+      topic            = "product-changed"
+      entry_point      = "embed_product"
+      public           = false
+      memory           = "512Mi"
+      cpu              = "1"
+      timeout          = 120
+      max_instances    = 5
+      concurrency      = 4
+      secrets          = ["DATABASE_URL", "GEMINI_API_KEY", "SUPABASE_SERVICE_KEY"]
+      publishes        = []
+      boutique_secrets = false
+    }
+    process_payment = {
+      trigger       = "pubsub"
+      topic         = "payment-events"
+      entry_point   = "process_payment"
+      public        = false
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 120
+      max_instances = 10
+      concurrency   = 8
+      secrets = concat(
+        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+        local.payment_gateway_secrets,
+      )
+      publishes        = []
+      boutique_secrets = true
+    }
+    # One instance, one request at a time: overlapping sweeps would only race each other.
+    scheduled_jobs = {
+      trigger       = "pubsub"
+      topic         = "scheduled-jobs"
+      entry_point   = "scheduled_jobs"
+      public        = false
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 120
+      max_instances = 1
+      concurrency   = 1
+      secrets = concat(
+        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+        local.payment_gateway_secrets,
+      )
+      publishes        = ["inbound-messages", "payment-events", "product-changed"]
+      boutique_secrets = true
+    }
+  }
+
+  # Cloud Run service names (and so function names) cannot contain "_".
+  function_ids      = { for name, f in local.functions : name => replace(name, "_", "-") }
+  pubsub_functions  = { for name, f in local.functions : name => f if f.trigger == "pubsub" }
+  public_functions  = { for name, f in local.functions : name => f if f.public }
+  boutique_payments = { for name, f in local.functions : name => f if f.boutique_secrets }
+
+  public_base_url = (
+    var.public_base_url != ""
+    ? var.public_base_url
+    : "https://${local.function_ids["paylink_callback"]}-${data.google_project.this.number}.${var.region}.run.app"
+  )
+
+  common_environment = {
+    DUKA_ENV                = "production"
+    GCP_PROJECT             = var.project_id
+    PUBLIC_BASE_URL         = local.public_base_url
+    GEMINI_MODEL            = var.gemini_model
+    PAYLINK_BASE_URL        = var.paylink_base_url
+    DARAJA_BASE_URL         = var.daraja_base_url
+    SUPABASE_URL            = var.supabase_url
+    SUPABASE_STORAGE_BUCKET = var.supabase_storage_bucket
+    LOG_LEVEL               = var.log_level
+  }
+}
+
+resource "google_service_account" "function" {
+  for_each = local.functions
+
+  account_id   = "${var.name_prefix}-${local.function_ids[each.key]}"
+  display_name = "Duka ${each.key} runtime"
+  description  = "Runs the ${each.key} function; holds only its own topic and secret grants."
+}
+
+# Identity Eventarc's push subscription uses to invoke a Pub/Sub-triggered function.
+resource "google_service_account" "trigger" {
+  for_each = local.pubsub_functions
+
+  account_id   = "${var.name_prefix}-${local.function_ids[each.key]}-push"
+  display_name = "Duka ${each.key} trigger"
+  description  = "Delivers ${each.value.topic} messages to ${each.key}; may invoke only that function."
+}
+
+# Cloud Build identity for function builds, instead of the default compute service account.
+resource "google_service_account" "build" {
+  account_id   = "${var.name_prefix}-function-build"
+  display_name = "Duka function builds"
+}
+
+# Built function images; a repository of our own lets the build write here and nowhere else.
+resource "google_artifact_registry_repository" "functions" {
+  repository_id = "${var.name_prefix}-functions"
+  location      = var.region
+  format        = "DOCKER"
+  description   = "Duka Cloud Functions images"
+  labels        = { app = "duka" }
+
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = 5
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s"
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_pushes_images" {
+  location   = google_artifact_registry_repository.functions.location
+  repository = google_artifact_registry_repository.functions.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.build.member
+}
+
+resource "google_project_iam_member" "build_writes_logs" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.build.member
+}
+
+# Project-wide read because the build fetches the copy Cloud Functions makes in its own
+# gcf-v2-sources-* bucket, which does not exist until the first deploy.
+resource "google_project_iam_member" "build_reads_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = google_service_account.build.member
+}
+
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.functions
+
+  name        = local.function_ids[each.key]
+  location    = var.region
+  description = "Duka ${each.key}"
+  labels      = { app = "duka", function = local.function_ids[each.key] }
+
+  build_config {
+    runtime           = var.python_runtime
+    entry_point       = each.value.entry_point
+    service_account   = google_service_account.build.id
+    docker_repository = google_artifact_registry_repository.functions.id
+
+    source {
+      storage_source {
+        bucket = var.source_bucket
+        object = lookup(var.source_objects, each.key, "")
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout
+    max_instance_count               = each.value.max_instances
+    max_instance_request_concurrency = each.value.concurrency
+    service_account_email            = google_service_account.function[each.key].email
+    ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    environment_variables            = local.common_environment
+
+    dynamic "secret_environment_variables" {
+      for_each = toset(each.value.secrets)
+      content {
+        key        = secret_environment_variables.value
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.runtime[secret_environment_variables.value].secret_id
+        version    = "latest"
+      }
+    }
+  }
+
+  dynamic "event_trigger" {
+    for_each = each.value.trigger == "pubsub" ? [each.value.topic] : []
+    content {
+      trigger_region        = var.region
+      event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
+      pubsub_topic          = google_pubsub_topic.source[event_trigger.value].id
+      retry_policy          = "RETRY_POLICY_RETRY"
+      service_account_email = google_service_account.trigger[each.key].email
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = lookup(var.source_objects, each.key, "") != ""
+      error_message = "No source zip for ${each.key}: deploy it with ./deploy.sh ${each.key} (or add functions/${each.key}/main.py)."
+    }
+  }
+
+  # A function only deploys once its identity can read its secrets and the build can run.
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.function_reads,
+    google_artifact_registry_repository_iam_member.build_pushes_images,
+    google_project_iam_member.build_writes_logs,
+    google_project_iam_member.build_reads_sources,
+  ]
+}
+
+resource "google_cloud_run_v2_service_iam_member" "public_invoker" {
+  #checkov:skip=CKV_GCP_102:Twilio, the payment gateways and the owner's browser call these without Google credentials; each function verifies signatures / tokens / a one-time code itself.
+  for_each = local.public_functions
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.key].name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "trigger_invoker" {
+  for_each = local.pubsub_functions
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.key].name
+  role     = "roles/run.invoker"
+  member   = google_service_account.trigger[each.key].member
+}

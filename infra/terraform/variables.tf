@@ -1,0 +1,101 @@
+variable "project_id" {
+  description = "GCP project that hosts Duka (functions, topics, secrets, scheduler jobs)."
+  type        = string
+}
+
+variable "region" {
+  description = "Region for functions, Eventarc triggers, secret replicas and scheduler jobs. Johannesburg is the closest GCP region to Kenya."
+  type        = string
+  default     = "africa-south1"
+}
+
+variable "name_prefix" {
+  description = "Prefix for service account ids and scheduler job names; short because service account ids are capped at 30 characters."
+  type        = string
+  default     = "duka"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,7}$", var.name_prefix))
+    error_message = "name_prefix must be 2-8 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "source_bucket" {
+  description = "Existing GCS bucket that holds the function source zips uploaded by deploy.sh (created once by hand, see infra/README.md)."
+  type        = string
+}
+
+variable "source_objects" {
+  description = "Function name -> zip object name in source_bucket (<function>-<sha256>.zip). Written by deploy.sh; a new object name redeploys that function."
+  type        = map(string)
+}
+
+variable "python_runtime" {
+  description = "Cloud Functions Python runtime; must match the Python that pinned requirements.txt (the project .venv)."
+  type        = string
+  default     = "python311"
+}
+
+variable "public_base_url" {
+  description = "PUBLIC_BASE_URL for the app (base of the payment callback URLs it hands to gateways). Empty means the deterministic run.app URL of paylink_callback."
+  type        = string
+  default     = ""
+}
+
+variable "gemini_model" {
+  description = "GEMINI_MODEL: the Gemini model the sales agent uses."
+  type        = string
+  default     = "gemini-2.5-flash"
+}
+
+variable "paylink_base_url" {
+  description = "PAYLINK_BASE_URL: base URL of the PayLink M-Pesa gateway API."
+  type        = string
+}
+
+variable "daraja_base_url" {
+  description = "DARAJA_BASE_URL: Safaricom Daraja API base URL (sandbox: https://sandbox.safaricom.co.ke)."
+  type        = string
+  default     = "https://api.safaricom.co.ke"
+}
+
+variable "supabase_url" {
+  description = "SUPABASE_URL: the Supabase project URL (product image storage)."
+  type        = string
+}
+
+variable "supabase_storage_bucket" {
+  description = "SUPABASE_STORAGE_BUCKET: Supabase storage bucket for product images."
+  type        = string
+  default     = "product-images"
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL for every function."
+  type        = string
+  default     = "INFO"
+}
+
+variable "boutique_secret_prefix" {
+  description = "Per-boutique credential secrets (created by operators, named in a business's settings) must start with this; functions that pay can read only those."
+  type        = string
+  default     = "boutique-"
+}
+
+variable "scheduler_time_zone" {
+  description = "Time zone for the Cloud Scheduler schedules."
+  type        = string
+  default     = "Africa/Nairobi"
+}
+
+variable "sweep_schedule" {
+  description = "Cron schedule of the sweep job (republish stored-but-unpublished inbound messages, relay the product outbox)."
+  type        = string
+  default     = "* * * * *"
+}
+
+variable "reconcile_schedule" {
+  description = "Cron schedule of the reconcile job (query payments pending > 2 min, expire unpaid orders after 15 min)."
+  type        = string
+  default     = "* * * * *"
+}

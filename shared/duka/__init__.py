@@ -1,0 +1,1 @@
+"""Duka: WhatsApp AI sales agent shared package."""

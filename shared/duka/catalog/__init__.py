@@ -1,0 +1,1 @@
+"""The catalogue: CSV import, indexing for search."""

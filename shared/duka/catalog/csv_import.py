@@ -1,0 +1,87 @@
+"""Parse a catalogue CSV completely before touching the database: one bad row imports nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from duka.store.products import ProductInput
+
+COLUMNS = ("sku", "name", "description", "price", "stock", "category", "colors", "sizes", "images")
+REQUIRED = ("sku", "name", "price", "stock")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class CatalogueInvalid(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(";") if part.strip())
+
+
+def _parse_row(row: dict[str, str | None], line: int, seen: set[str]) -> ProductInput:
+    missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    sku = (row["sku"] or "").strip()
+    if sku in seen:
+        raise ValueError(f"sku {sku!r} appears twice")
+    try:
+        price = Decimal((row["price"] or "").replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError(f"price {row['price']!r} is not a number") from None
+    if price <= 0:
+        raise ValueError("price must be more than 0")
+    try:
+        stock = int((row["stock"] or "").strip())
+    except ValueError:
+        raise ValueError(f"stock {row['stock']!r} is not a whole number") from None
+    if stock < 0:
+        raise ValueError("stock cannot be negative")
+    seen.add(sku)
+    return ProductInput(
+        sku=sku,
+        name=(row["name"] or "").strip(),
+        description=(row.get("description") or "").strip(),
+        price=price,
+        stock=stock,
+        category=(row.get("category") or "").strip().lower(),
+        colors=tuple(c.lower() for c in _split(row.get("colors"))),
+        sizes=tuple(s.upper() for s in _split(row.get("sizes"))),
+        images=_split(row.get("images")),
+    )
+
+
+def parse_catalogue(text: str) -> list[ProductInput]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise CatalogueInvalid([RowError(1, f"header lacks column(s) {', '.join(missing)}")])
+    reader.fieldnames = header
+    items: list[ProductInput] = []
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for row in reader:
+        try:
+            items.append(_parse_row(row, reader.line_num, seen))
+        except ValueError as exc:
+            errors.append(RowError(reader.line_num, str(exc)))
+    if errors:
+        raise CatalogueInvalid(errors)
+    if not items:
+        raise CatalogueInvalid([RowError(1, "no products in the file")])
+    return items

@@ -1,0 +1,167 @@
+"""The `duka` command: the local stack, businesses, catalogues, the demo and the chat simulator."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+from duka.stack.stack import Stack
+
+DEMO_NAME = "Nyota Boutique"
+DEMO_NUMBER = "+254700111222"
+DEMO_OWNER_PHONE = "+254711000999"
+
+
+def _use_stack_env() -> dict[str, str]:
+    """Point this process at the running stack unless the environment already says where to go."""
+    env = Stack().env() if "DATABASE_URL" not in os.environ else dict(os.environ)
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    from duka.config import get_settings
+
+    get_settings.cache_clear()
+    return env
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    stack = Stack()
+    if args.action == "up":
+        env = stack.up()
+        print(f"stack up: webhooks at {env['WEBHOOK_BASE_URL']}", file=sys.stderr)
+        if not args.detach:
+            print("Ctrl-C stops it.", file=sys.stderr)
+            stack.wait_forever()
+    elif args.action == "down":
+        stack.down()
+    else:
+        for key, value in stack.env().items():
+            print(f"{key}={value}")
+    return 0
+
+
+def cmd_business_create(args: argparse.Namespace) -> int:
+    from duka.db.pool import transaction
+    from duka.phone import normalize_kenyan_phone
+    from duka.store.businesses import create_business
+
+    _use_stack_env()
+    number = normalize_kenyan_phone(args.whatsapp)
+    with transaction() as conn:
+        business_id = create_business(conn, name=args.name, whatsapp_number=number,
+                                      phone=normalize_kenyan_phone(args.phone or args.whatsapp))
+    print(f"business {args.name} on {number}")
+    print(business_id)
+    return 0
+
+
+def cmd_products_import(args: argparse.Namespace) -> int:
+    from duka.catalog.csv_import import CatalogueInvalid
+    from duka.catalog.importer import UnknownBusinessNumber, import_catalogue
+    from duka.phone import normalize_kenyan_phone
+
+    _use_stack_env()
+    try:
+        ids = import_catalogue(Path(args.file), normalize_kenyan_phone(args.business),
+                               wait=args.wait)
+    except CatalogueInvalid as exc:
+        for error in exc.errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        print("nothing imported", file=sys.stderr)
+        return 1
+    except UnknownBusinessNumber as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"imported {len(ids)} products" + (" (searchable)" if args.wait else ""))
+    return 0
+
+
+def seed_demo() -> None:
+    from duka.demo.images import write_demo_images
+
+    demo_dir = Path(__file__).parent / "demo"
+    csv_path = demo_dir / "catalogue.csv"
+    with csv_path.open() as handle:
+        rows = [(row["sku"], row["colors"].split(";")) for row in csv.DictReader(handle)]
+    write_demo_images(demo_dir / "images", rows)
+    cmd_business_create(argparse.Namespace(name=DEMO_NAME, whatsapp=DEMO_NUMBER,
+                                           phone=DEMO_OWNER_PHONE))
+    cmd_products_import(argparse.Namespace(file=str(csv_path), business=DEMO_NUMBER, wait=True))
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    seed_demo()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from duka.chat import run_chat
+
+    env = _use_stack_env()
+    return run_chat(env, business_number=args.business, customer_number=args.customer)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    stack = Stack()
+    stack.up()
+    try:
+        seed_demo()
+        return cmd_chat(argparse.Namespace(business=DEMO_NUMBER, customer=args.customer))
+    finally:
+        if not args.keep:
+            stack.down()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duka", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    stack = sub.add_parser("stack", help="the local stack")
+    stack.add_argument("action", choices=["up", "down", "env"])
+    stack.add_argument("--detach", action="store_true", help="return once everything is healthy")
+    stack.set_defaults(func=cmd_stack)
+
+    business = sub.add_parser("business", help="businesses").add_subparsers(dest="action",
+                                                                             required=True)
+    create = business.add_parser("create", help="create a business")
+    create.add_argument("--name", required=True)
+    create.add_argument("--whatsapp", required=True, help="the WhatsApp number customers write to")
+    create.add_argument("--phone", help="the owner's own number (defaults to --whatsapp)")
+    create.set_defaults(func=cmd_business_create)
+
+    products = sub.add_parser("products", help="catalogue").add_subparsers(dest="action",
+                                                                            required=True)
+    importer = products.add_parser("import", help="import a catalogue CSV")
+    importer.add_argument("file")
+    importer.add_argument("--business", required=True, help="the business's WhatsApp number")
+    importer.add_argument("--wait", action="store_true", help="return once searchable")
+    importer.set_defaults(func=cmd_products_import)
+
+    seed = sub.add_parser("seed", help="demo data")
+    seed.add_argument("what", choices=["demo"])
+    seed.set_defaults(func=cmd_seed)
+
+    chat = sub.add_parser("chat", help="WhatsApp simulator in the terminal")
+    chat.add_argument("--business", default=DEMO_NUMBER)
+    chat.add_argument("--customer", default="+254700000001")
+    chat.set_defaults(func=cmd_chat)
+
+    demo = sub.add_parser("demo", help="stack + demo boutique + chat (the quick start)")
+    demo.add_argument("--customer", default="+254700000001")
+    demo.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from duka.logs import configure_logging
+
+    configure_logging("WARNING")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Typed settings read once from the environment (Secret Manager values arrive as env vars)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class ConfigError(RuntimeError):
+    """A configuration mistake: fail fast and name the variable."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str | None
+    gcp_project: str
+    pubsub_emulator_host: str | None
+    public_base_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_api_base_url: str | None
+    gemini_api_key: str | None
+    gemini_model: str
+    gemini_base_url: str | None
+    gemini_timeout_ms: int
+    paylink_base_url: str
+    paylink_api_key: str | None
+    paylink_username: str | None
+    paylink_webhook_secret: str | None
+    media_max_bytes: int
+    db_pool_max: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.env != "production"
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigError("DATABASE_URL is not set (run `duka stack env` for the local value)")
+        return self.database_url
+
+
+_PLACEHOLDERS = {"changeme", "test", "secret", "xxx"}
+
+
+def _check_production(settings: Settings) -> None:
+    for name, value in (
+        ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
+        ("TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
+        ("DATABASE_URL", settings.database_url),
+        ("PUBLIC_BASE_URL", settings.public_base_url),
+    ):
+        if not value or value.lower() in _PLACEHOLDERS or value.startswith("local-"):
+            raise ConfigError(f"{name} must be set to a real value in production")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = _env("DUKA_ENV", "local") or "local"
+    settings = Settings(
+        env=env,
+        database_url=_env("DATABASE_URL"),
+        gcp_project=_env("GCP_PROJECT", "duka-local") or "duka-local",
+        pubsub_emulator_host=_env("PUBSUB_EMULATOR_HOST"),
+        public_base_url=(_env("PUBLIC_BASE_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
+        twilio_account_sid=_env("TWILIO_ACCOUNT_SID", "AClocal00000000000000000000000000") or "",
+        twilio_auth_token=_env("TWILIO_AUTH_TOKEN", "local-twilio-token") or "",
+        twilio_api_base_url=_env("TWILIO_API_BASE_URL"),
+        gemini_api_key=_env("GEMINI_API_KEY"),
+        gemini_model=_env("GEMINI_MODEL", "gemini-2.5-flash") or "gemini-2.5-flash",
+        gemini_base_url=_env("GEMINI_BASE_URL"),
+        gemini_timeout_ms=_int("GEMINI_TIMEOUT_MS", 8000),
+        paylink_base_url=(_env("PAYLINK_BASE_URL", "https://api.paylink.co.ke") or "").rstrip("/"),
+        paylink_api_key=_env("PAYLINK_API_KEY"),
+        paylink_username=_env("PAYLINK_USERNAME"),
+        paylink_webhook_secret=_env("PAYLINK_WEBHOOK_SECRET"),
+        media_max_bytes=_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024),
+        db_pool_max=_int("DB_POOL_MAX", 8),
+    )
+    if not settings.is_local:
+        _check_production(settings)
+    return settings

@@ -1,0 +1,1 @@
+"""Database access: pooled connections, tenant-scoped transactions, migrations."""

@@ -1,0 +1,57 @@
+"""Publishing to Pub/Sub topics (the real client; the emulator when PUBSUB_EMULATOR_HOST is set)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from typing import Any
+
+from duka.config import get_settings
+
+INBOUND_MESSAGES = "inbound-messages"
+PAYMENT_EVENTS = "payment-events"
+PRODUCT_CHANGED = "product-changed"
+SCHEDULED_JOBS = "scheduled-jobs"
+TOPICS = (INBOUND_MESSAGES, PAYMENT_EVENTS, PRODUCT_CHANGED, SCHEDULED_JOBS)
+
+_publisher: Any = None
+_lock = threading.Lock()
+
+
+class PublishFailed(RuntimeError):
+    """Transient: the event was not accepted by Pub/Sub."""
+
+
+def _get_publisher() -> Any:
+    global _publisher
+    with _lock:
+        if _publisher is None:
+            from google.cloud import pubsub_v1  # heavy import: only when first publishing
+
+            _publisher = pubsub_v1.PublisherClient(
+                batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)
+            )
+        return _publisher
+
+
+def topic_path(topic: str) -> str:
+    return f"projects/{get_settings().gcp_project}/topics/{topic}"
+
+
+def publish(topic: str, payload: dict[str, Any], timeout: float = 5.0, **attributes: str) -> str:
+    """Publish JSON and wait for the server's message id."""
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    try:
+        future = _get_publisher().publish(topic_path(topic), data, **attributes)
+        return str(future.result(timeout=timeout))
+    except Exception as exc:  # the client raises many transport types; all mean "not published"
+        raise PublishFailed(f"publish to {topic} failed: {exc}") from exc
+
+
+def decode_push(event_data: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON payload and attributes of a Pub/Sub message delivered as a CloudEvent."""
+    message = event_data["message"]
+    raw = base64.b64decode(message.get("data", "") or b"")
+    payload = json.loads(raw) if raw else {}
+    return payload, dict(message.get("attributes") or {})

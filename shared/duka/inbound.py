@@ -1,0 +1,105 @@
+"""The WhatsApp webhook's work: verify, identify the business, store, publish. No AI here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from duka import events
+from duka.config import get_settings
+from duka.db.pool import tenant_transaction, transaction
+from duka.logs import log
+from duka.store import businesses, conversations, messages
+from duka.whatsapp import bare_number, signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook/whatsapp"
+MAX_MEDIA = 10
+
+
+class ForgedSignature(Exception):
+    """The request was not signed by Twilio with our auth token."""
+
+
+class UnknownBusiness(Exception):
+    """No business owns the WhatsApp number the message was sent to."""
+
+
+class MalformedWebhook(Exception):
+    """A required Twilio field is missing."""
+
+
+@dataclass(frozen=True)
+class InboundAccepted:
+    business_id: str
+    conversation_id: str
+    message_id: str
+    duplicate: bool
+
+
+def _attachments(form: Mapping[str, str]) -> list[dict[str, Any]]:
+    count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
+    return [
+        {"url": form[f"MediaUrl{i}"], "content_type": form.get(f"MediaContentType{i}", "")}
+        for i in range(count)
+        if form.get(f"MediaUrl{i}")
+    ]
+
+
+def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAccepted:
+    """Store a customer's message exactly once and queue it for processing."""
+    url = get_settings().public_base_url + WEBHOOK_PATH
+    if not signature_is_valid(url, form, signature):
+        raise ForgedSignature("X-Twilio-Signature does not match")
+    sid, to, sender = form.get("MessageSid"), form.get("To"), form.get("From")
+    if not sid or not to or not sender:
+        raise MalformedWebhook("MessageSid, To and From are required")
+
+    with transaction() as conn:
+        business_id = businesses.business_id_for_whatsapp(conn, bare_number(to))
+    if business_id is None:
+        log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
+        raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)}")
+
+    with tenant_transaction(business_id) as conn:
+        conversation = conversations.get_or_create_conversation(
+            conn, business_id, bare_number(sender), form.get("ProfileName") or None
+        )
+        conversation_id = str(conversation["id"])
+        stored = messages.insert_inbound(
+            conn,
+            business_id=business_id,
+            conversation_id=conversation_id,
+            external_id=sid,
+            content=form.get("Body", ""),
+            attachments=_attachments(form),
+        )
+    ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": stored.id}
+    if stored.published:
+        log(logger, logging.INFO, "duplicate MessageSid ignored", sid=sid, **ids)
+        return InboundAccepted(duplicate=True, **ids)
+    publish_inbound(**ids)
+    log(logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created,
+        **ids)
+    return InboundAccepted(duplicate=not stored.created, **ids)
+
+
+def publish_inbound(business_id: str, conversation_id: str, message_id: str) -> bool:
+    """Publish and record it; a failure is logged and left for the sweep to republish."""
+    payload = {
+        "business_id": business_id,
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+    }
+    try:
+        events.publish(events.INBOUND_MESSAGES, payload)
+    except events.PublishFailed as exc:
+        log(logger, logging.ERROR, "publish failed; the sweep will republish", error=str(exc),
+            **payload)
+        return False
+    with tenant_transaction(business_id) as conn:
+        messages.mark_published(conn, message_id)
+    return True

@@ -1,0 +1,46 @@
+"""Background relays: publish the outbox, and republish inbound messages never published."""
+
+from __future__ import annotations
+
+import logging
+
+from duka import events
+from duka.db.pool import transaction
+from duka.inbound import publish_inbound
+from duka.logs import log
+from duka.store import outbox
+
+logger = logging.getLogger(__name__)
+
+
+def relay_outbox(max_rows: int = 500) -> int:
+    """Publish pending outbox events; returns how many were published."""
+    with transaction() as conn:
+        rows = outbox.pending(conn, max_rows)
+    published: list[int] = []
+    try:
+        for row in rows:
+            events.publish(row["topic"], row["payload"])
+            published.append(int(row["id"]))
+    finally:
+        if published:
+            with transaction() as conn:
+                outbox.mark_published(conn, published)
+    return len(published)
+
+
+def sweep_unpublished_inbound(older_than_seconds: int = 30, max_rows: int = 500) -> int:
+    """Republish customer messages stored while Pub/Sub was unreachable."""
+    with transaction() as conn:
+        rows = conn.execute(
+            "SELECT * FROM unpublished_inbound(make_interval(secs => %s), %s)",
+            (older_than_seconds, max_rows),
+        ).fetchall()
+    count = 0
+    for row in rows:
+        if publish_inbound(str(row["business_id"]), str(row["conversation_id"]),
+                           str(row["message_id"])):
+            count += 1
+    if rows:
+        log(logger, logging.WARNING, "republished unpublished inbound messages", count=count)
+    return count

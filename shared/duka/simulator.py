@@ -1,0 +1,86 @@
+"""A customer's phone: signed Twilio webhooks in, replies read back from the Twilio sandbox."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+
+@dataclass
+class WhatsAppSimulator:
+    webhook_base_url: str
+    twilio_api_base_url: str
+    auth_token: str
+    account_sid: str
+    business_number: str
+    customer_number: str = "+254700000001"
+    profile_name: str = "Wanjiku"
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
+    _seen: int = 0
+
+    def form(self, body: str, media_urls: list[str] | None = None,
+             sid: str | None = None) -> dict[str, str]:
+        fields = {
+            "MessageSid": sid or "SM" + secrets.token_hex(16),
+            "AccountSid": self.account_sid,
+            "From": f"whatsapp:{self.customer_number}",
+            "To": f"whatsapp:{self.business_number}",
+            "Body": body,
+            "ProfileName": self.profile_name,
+            "WaId": self.customer_number.lstrip("+"),
+            "NumMedia": str(len(media_urls or [])),
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
+        for i, url in enumerate(media_urls or []):
+            fields[f"MediaUrl{i}"] = url
+            fields[f"MediaContentType{i}"] = mimetypes.guess_type(url)[0] or "image/jpeg"
+        return fields
+
+    def post(self, fields: dict[str, str], signature: str | None = None) -> httpx.Response:
+        url = self.webhook_base_url + "/webhook/whatsapp"
+        if signature is None:
+            signature = RequestValidator(self.auth_token).compute_signature(url, fields)
+        return self.client.post(url, data=fields, headers={"X-Twilio-Signature": signature})
+
+    def upload_photo(self, path: Path) -> str:
+        content_type = mimetypes.guess_type(str(path))[0] or "image/jpeg"
+        response = self.client.post(f"{self.twilio_api_base_url}/_sandbox/media",
+                                    content=path.read_bytes(),
+                                    headers={"Content-Type": content_type})
+        response.raise_for_status()
+        return str(response.json()["url"])
+
+    def send(self, body: str, photo: Path | None = None, sid: str | None = None) -> httpx.Response:
+        media = [self.upload_photo(photo)] if photo else None
+        response = self.post(self.form(body, media, sid))
+        response.raise_for_status()
+        return response
+
+    def replies(self) -> list[dict[str, Any]]:
+        response = self.client.get(f"{self.twilio_api_base_url}/_sandbox/messages",
+                                   params={"to": self.customer_number})
+        response.raise_for_status()
+        return list(response.json()["messages"])
+
+    def wait_for_replies(self, count: int = 1, timeout: float = 20.0,
+                         settle: float = 0.3) -> list[dict[str, Any]]:
+        """New replies since the last call: at least `count`, then whatever lands within `settle`."""
+        deadline = time.monotonic() + timeout
+        new: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            new = self.replies()[self._seen:]
+            if len(new) >= count:
+                time.sleep(settle)
+                new = self.replies()[self._seen:]
+                break
+            time.sleep(0.05)
+        self._seen += len(new)
+        return new

@@ -1,0 +1,1 @@
+"""The local stack: embedded Postgres, the Pub/Sub emulator, every function, and sandboxes."""

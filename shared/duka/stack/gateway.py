@@ -1,0 +1,48 @@
+"""One local base URL for every public path, as the load balancer / function URLs are in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from werkzeug.wrappers import Request, Response
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
+               "content-length", "content-encoding"}
+
+
+class Gateway:
+    """Routes by path prefix to upstream servers, passing body and headers through unchanged."""
+
+    def __init__(self, routes: dict[str, str]) -> None:
+        # Longest prefix first so /webhook/paylink wins over /webhook.
+        self.routes = sorted(routes.items(), key=lambda item: -len(item[0]))
+        self.client = httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=200))
+
+    def upstream_for(self, path: str) -> str | None:
+        for prefix, upstream in self.routes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return upstream
+        return None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        upstream = self.upstream_for(request.path)
+        if upstream is None:
+            response = Response("no route", status=404)
+            return response(environ, start_response)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        try:
+            proxied = self.client.request(
+                request.method,
+                upstream + request.full_path.rstrip("?"),
+                content=request.get_data(),
+                headers=headers,
+            )
+        except httpx.TransportError as exc:
+            response = Response(f"upstream unavailable: {exc}", status=502)
+            return response(environ, start_response)
+        out_headers = [(k, v) for k, v in proxied.headers.items() if k.lower() not in _HOP_BY_HOP]
+        response = Response(proxied.content, status=proxied.status_code, headers=out_headers)
+        return response(environ, start_response)

@@ -1,0 +1,78 @@
+"""The Pub/Sub emulator and the topology: topics, dead-letter topics, push subscriptions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from duka.stack.processes import spawn, wait_http
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class PushRoute:
+    topic: str
+    push_base_url: str  # the function's base URL; the topic path is appended for CloudEvents
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}-dead-letter"
+
+
+def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -> int:
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise RuntimeError("gcloud is not installed; the Pub/Sub emulator needs it")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pid = spawn(
+        [gcloud, "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}",
+         f"--project={project}", f"--data-dir={data_dir}", "--quiet"],
+        env=dict(os.environ), log_path=log_path, cwd=data_dir,
+    )
+    wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pid, log_path=log_path)
+    return pid
+
+
+def create_topology(project: str, routes: list[PushRoute]) -> None:
+    """Create topics and subscriptions (PUBSUB_EMULATOR_HOST must point at the emulator)."""
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+    from google.protobuf import duration_pb2
+
+    publisher = pubsub_v1.PublisherClient()
+    subscriber = pubsub_v1.SubscriberClient()
+    for route in routes:
+        for topic in (route.topic, dead_letter_topic(route.topic)):
+            try:
+                publisher.create_topic(name=publisher.topic_path(project, topic))
+            except AlreadyExists:
+                pass
+        topic_path = publisher.topic_path(project, route.topic)
+        dlq_path = publisher.topic_path(project, dead_letter_topic(route.topic))
+        subscriptions = {
+            subscriber.subscription_path(project, f"{route.topic}-push"): {
+                "topic": topic_path,
+                "push_config": {"push_endpoint": f"{route.push_base_url}/{topic_path}"},
+                "ack_deadline_seconds": 60,
+                "dead_letter_policy": {
+                    "dead_letter_topic": dlq_path,
+                    "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
+                },
+                "retry_policy": {
+                    "minimum_backoff": duration_pb2.Duration(seconds=1),
+                    "maximum_backoff": duration_pb2.Duration(seconds=10),
+                },
+            },
+            subscriber.subscription_path(project, f"{dead_letter_topic(route.topic)}-inspect"): {
+                "topic": dlq_path,
+                "ack_deadline_seconds": 60,
+            },
+        }
+        for name, spec in subscriptions.items():
+            try:
+                subscriber.create_subscription(request={"name": name, **spec})
+            except AlreadyExists:
+                pass

@@ -1,0 +1,172 @@
+"""`duka stack up/down/env`: start every piece of the local stack and record how to reach it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duka
+from duka import events
+from duka.stack import database, processes, pubsub
+
+PROJECT = "duka-local"
+LOCAL_TWILIO_SID = "AC" + "0" * 30 + "1"
+LOCAL_TWILIO_TOKEN = "local-twilio-auth-token"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    signature: str  # "http" or "cloudevent"
+    topic: str | None = None  # the Pub/Sub topic that triggers a cloudevent function
+    public_paths: tuple[str, ...] = ()  # gateway prefixes routed to an http function
+
+
+# Registry of functions the stack runs; a folder functions/<name>/main.py must exist.
+FUNCTIONS: dict[str, FunctionSpec] = {
+    "whatsapp_inbound": FunctionSpec("http", public_paths=("/webhook/whatsapp",)),
+    "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES),
+    "embed_product": FunctionSpec("cloudevent", topic=events.PRODUCT_CHANGED),
+    "scheduled_jobs": FunctionSpec("cloudevent", topic=events.SCHEDULED_JOBS),
+}
+SCHEDULED_JOBS = ["sweep"]
+
+
+def repo_root() -> Path:
+    return Path(os.environ.get("DUKA_REPO") or Path(duka.__file__).resolve().parents[2])
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("DUKA_HOME") or repo_root() / ".duka")
+
+
+@dataclass
+class StackPorts:
+    gateway: int = 8080
+    emulator: int = 8085
+    twilio: int = 8090
+
+    @classmethod
+    def random(cls) -> StackPorts:
+        return cls(processes.free_port(), processes.free_port(), processes.free_port())
+
+
+@dataclass
+class Stack:
+    home: Path = field(default_factory=default_home)
+    ports: StackPorts = field(default_factory=StackPorts)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    scheduler_interval: float = 60.0
+
+    @property
+    def state_path(self) -> Path:
+        return self.home / "state.json"
+
+    def up(self) -> dict[str, str]:
+        """Start everything and return the stack's environment; idempotent when already up."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.is_up():
+            return self.env()
+        urls = database.start_local_database(self.home / "pgdata")
+        logs = self.home / "logs"
+        pids: dict[str, int] = {}
+        pids["emulator"] = pubsub.start_emulator(
+            port=self.ports.emulator, project=PROJECT, data_dir=self.home / "pubsub",
+            log_path=logs / "emulator.log",
+        )
+        gateway_url = f"http://127.0.0.1:{self.ports.gateway}"
+        env = {
+            "DUKA_ENV": "local",
+            "GCP_PROJECT": PROJECT,
+            "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.ports.emulator}",
+            "DATABASE_URL": urls.admin,
+            "APP_DATABASE_URL": urls.app,
+            "WEBHOOK_BASE_URL": gateway_url,
+            "PUBLIC_BASE_URL": gateway_url,
+            "TWILIO_ACCOUNT_SID": LOCAL_TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_TOKEN,
+            "TWILIO_API_BASE_URL": f"http://127.0.0.1:{self.ports.twilio}",
+            **self.extra_env,
+        }
+        function_ports = self._start_functions(env, logs, pids)
+        routes = {
+            path: f"http://127.0.0.1:{function_ports[name]}"
+            for name, spec in FUNCTIONS.items()
+            for path in spec.public_paths
+        }
+        pids["services"] = self._start_services(env, routes, logs)
+        processes.wait_http(gateway_url + "/", timeout=30, pid=pids["services"],
+                            log_path=logs / "services.log")
+        os.environ["PUBSUB_EMULATOR_HOST"] = env["PUBSUB_EMULATOR_HOST"]
+        pubsub.create_topology(PROJECT, [
+            pubsub.PushRoute(spec.topic, f"http://127.0.0.1:{function_ports[name]}")
+            for name, spec in FUNCTIONS.items()
+            if spec.topic
+        ])
+        self.state_path.write_text(json.dumps({"pids": pids, "env": env}, indent=2))
+        return env
+
+    def _function_env(self, env: dict[str, str]) -> dict[str, str]:
+        # Functions connect as the application role, which cannot bypass RLS.
+        return {**os.environ, **env, "DATABASE_URL": env["APP_DATABASE_URL"]}
+
+    def _start_functions(self, env: dict[str, str], logs: Path, pids: dict[str, int]) -> dict[str, int]:
+        framework = str(Path(sys.executable).with_name("functions-framework"))
+        ports: dict[str, int] = {}
+        for name, spec in FUNCTIONS.items():
+            ports[name] = processes.free_port()
+            source = repo_root() / "functions" / name / "main.py"
+            pids[name] = processes.spawn(
+                [framework, "--target", name, "--source", str(source), "--port", str(ports[name]),
+                 "--host", "127.0.0.1", "--signature-type", spec.signature],
+                env=self._function_env(env), log_path=logs / f"{name}.log", cwd=source.parent,
+            )
+        for name, port in ports.items():
+            processes.wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pids[name],
+                                log_path=logs / f"{name}.log")
+        return ports
+
+    def _start_services(self, env: dict[str, str], routes: dict[str, str], logs: Path) -> int:
+        config = {
+            "gateway_port": self.ports.gateway,
+            "twilio_port": self.ports.twilio,
+            "twilio_account_sid": env["TWILIO_ACCOUNT_SID"],
+            "twilio_auth_token": env["TWILIO_AUTH_TOKEN"],
+            "routes": routes,
+            "scheduler_interval": self.scheduler_interval,
+            "jobs": SCHEDULED_JOBS,
+        }
+        config_path = self.home / "services.json"
+        config_path.write_text(json.dumps(config))
+        return processes.spawn(
+            [sys.executable, "-m", "duka.stack.services", str(config_path)],
+            env=self._function_env(env), log_path=logs / "services.log", cwd=self.home,
+        )
+
+    def is_up(self) -> bool:
+        if not self.state_path.exists():
+            return False
+        pids = json.loads(self.state_path.read_text())["pids"]
+        return all(processes.is_alive(pid) for pid in pids.values())
+
+    def env(self) -> dict[str, str]:
+        if not self.state_path.exists():
+            raise RuntimeError("the local stack is not running: start it with `duka stack up`")
+        return dict(json.loads(self.state_path.read_text())["env"])
+
+    def down(self) -> None:
+        if self.state_path.exists():
+            for pid in json.loads(self.state_path.read_text())["pids"].values():
+                processes.stop_group(pid)
+            self.state_path.unlink()
+        database.stop_local_database(self.home / "pgdata")
+
+    def wait_forever(self) -> None:
+        try:
+            while self.is_up():
+                time.sleep(1)
+        finally:
+            self.down()

@@ -1,0 +1,1 @@
+"""Repository functions: plain SQL over a tenant-scoped connection."""

@@ -1,0 +1,37 @@
+"""Businesses (tenants). Creation needs the administrator connection; lookups go through RLS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from duka.db.pool import Connection
+
+
+def create_business(
+    admin: Connection,
+    *,
+    name: str,
+    whatsapp_number: str,
+    phone: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    row = admin.execute(
+        "INSERT INTO businesses (name, whatsapp_number, phone, settings) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (whatsapp_number) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+        (name, whatsapp_number, phone or whatsapp_number, Jsonb(settings or {})),
+    ).fetchone()
+    assert row is not None
+    return str(row["id"])
+
+
+def business_id_for_whatsapp(conn: Connection, whatsapp_number: str) -> str | None:
+    row = conn.execute(
+        "SELECT business_id_for_whatsapp(%s) AS id", (whatsapp_number,)
+    ).fetchone()
+    return str(row["id"]) if row and row["id"] else None
+
+
+def get_business(conn: Connection, business_id: str) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM businesses WHERE id = %s", (business_id,)).fetchone()

@@ -1,0 +1,130 @@
+"""Messages: inbound customer messages and the agent's outbound send intents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from duka.db.pool import Connection
+
+
+@dataclass(frozen=True)
+class StoredInbound:
+    id: str
+    created: bool
+    published: bool
+
+
+def insert_inbound(
+    conn: Connection,
+    *,
+    business_id: str,
+    conversation_id: str,
+    external_id: str,
+    content: str,
+    attachments: list[dict[str, Any]],
+) -> StoredInbound:
+    """Store a customer message; a repeated MessageSid returns the stored one unchanged."""
+    row = conn.execute(
+        "INSERT INTO messages (business_id, conversation_id, role, content, attachments,"
+        " external_id) VALUES (%s, %s, 'customer', %s, %s, %s)"
+        " ON CONFLICT (business_id, external_id) DO NOTHING RETURNING id",
+        (business_id, conversation_id, content, Jsonb(attachments), external_id),
+    ).fetchone()
+    if row is not None:
+        return StoredInbound(str(row["id"]), created=True, published=False)
+    existing = conn.execute(
+        "SELECT id, published_at FROM messages WHERE business_id = %s AND external_id = %s",
+        (business_id, external_id),
+    ).fetchone()
+    assert existing is not None
+    return StoredInbound(
+        str(existing["id"]), created=False, published=existing["published_at"] is not None
+    )
+
+
+def get_message(conn: Connection, message_id: str) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM messages WHERE id = %s", (message_id,)).fetchone()
+
+
+def mark_published(conn: Connection, message_id: str) -> None:
+    conn.execute(
+        "UPDATE messages SET published_at = now() WHERE id = %s AND published_at IS NULL",
+        (message_id,),
+    )
+
+
+def unanswered_inbound(conn: Connection, conversation_id: str) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT * FROM messages WHERE conversation_id = %s AND role = 'customer'"
+        " AND answered_by IS NULL ORDER BY created_at, id",
+        (conversation_id,),
+    ).fetchall()
+
+
+def recent_messages(conn: Connection, conversation_id: str, limit: int = 8) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT * FROM messages WHERE conversation_id = %s ORDER BY created_at DESC, id DESC"
+        " LIMIT %s",
+        (conversation_id, limit),
+    ).fetchall()
+    return list(reversed(rows))
+
+
+def insert_outbound_intent(
+    conn: Connection,
+    *,
+    business_id: str,
+    conversation_id: str,
+    content: str,
+    answers: Sequence[str],
+    media_urls: Sequence[str] = (),
+    role: str = "agent",
+    metadata: dict[str, Any] | None = None,
+) -> str:
+    """Store the reply before sending it, and mark the inbound messages it answers."""
+    row = conn.execute(
+        "INSERT INTO messages (business_id, conversation_id, role, content, attachments,"
+        " delivery_status, metadata) VALUES (%s, %s, %s, %s, %s, 'pending', %s) RETURNING id",
+        (
+            business_id,
+            conversation_id,
+            role,
+            content,
+            Jsonb([{"url": url} for url in media_urls]),
+            Jsonb(metadata or {}),
+        ),
+    ).fetchone()
+    assert row is not None
+    reply_id = str(row["id"])
+    if answers:
+        conn.execute(
+            "UPDATE messages SET answered_by = %s WHERE id = ANY(%s::uuid[])",
+            (reply_id, list(answers)),
+        )
+    return reply_id
+
+
+def pending_outbound(conn: Connection, conversation_id: str) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT * FROM messages WHERE conversation_id = %s AND delivery_status = 'pending'"
+        " ORDER BY created_at, id FOR UPDATE",
+        (conversation_id,),
+    ).fetchall()
+
+
+def mark_sent(conn: Connection, message_id: str, external_id: str) -> None:
+    conn.execute(
+        "UPDATE messages SET delivery_status = 'sent', external_id = %s WHERE id = %s",
+        (external_id, message_id),
+    )
+
+
+def mark_failed(conn: Connection, message_id: str, error: str) -> None:
+    conn.execute(
+        "UPDATE messages SET delivery_status = 'failed', delivery_error = %s WHERE id = %s",
+        (error, message_id),
+    )

@@ -1,0 +1,24 @@
+"""Transactional outbox: events written in the same transaction as the rows they describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from duka.db.pool import Connection
+
+
+def enqueue(conn: Connection, business_id: str, topic: str, payload: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO outbox (business_id, topic, payload) VALUES (%s, %s, %s)",
+        (business_id, topic, Jsonb(payload)),
+    )
+
+
+def pending(conn: Connection, max_rows: int = 500) -> list[dict[str, Any]]:
+    return conn.execute("SELECT * FROM outbox_pending(%s)", (max_rows,)).fetchall()
+
+
+def mark_published(conn: Connection, ids: list[int]) -> None:
+    conn.execute("SELECT outbox_mark_published(%s::bigint[])", (ids,))

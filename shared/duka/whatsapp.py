@@ -1,0 +1,87 @@
+"""Twilio WhatsApp: signature validation and sending through the real twilio SDK."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from duka.config import get_settings
+
+WHATSAPP_PREFIX = "whatsapp:"
+
+_client: Any = None
+_lock = threading.Lock()
+
+
+class SendFailedTransient(RuntimeError):
+    """Twilio could not take the message now (429/5xx/timeout): retry later."""
+
+
+class SendRejected(RuntimeError):
+    """Twilio refused the message for good (e.g. outside the 24-hour window): don't retry."""
+
+    def __init__(self, message: str, code: int | None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    sid: str
+    status: str
+
+
+def bare_number(address: str) -> str:
+    return address.removeprefix(WHATSAPP_PREFIX).strip()
+
+
+def signature_is_valid(url: str, params: Mapping[str, str], signature: str | None) -> bool:
+    if not signature:
+        return False
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(get_settings().twilio_auth_token)
+    return bool(validator.validate(url, dict(params), signature))
+
+
+def _get_client() -> Any:
+    global _client
+    with _lock:
+        if _client is None:
+            from twilio.http.http_client import TwilioHttpClient
+            from twilio.rest import Client
+
+            settings = get_settings()
+            _client = Client(
+                settings.twilio_account_sid,
+                settings.twilio_auth_token,
+                http_client=TwilioHttpClient(timeout=10),
+            )
+            if settings.twilio_api_base_url:
+                _client.api.base_url = settings.twilio_api_base_url
+        return _client
+
+
+def send_whatsapp(
+    *, from_number: str, to_number: str, body: str, media_urls: Sequence[str] = ()
+) -> SentMessage:
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    kwargs: dict[str, Any] = {
+        "from_": WHATSAPP_PREFIX + bare_number(from_number),
+        "to": WHATSAPP_PREFIX + bare_number(to_number),
+        "body": body,
+    }
+    if media_urls:
+        kwargs["media_url"] = list(media_urls)
+    try:
+        message = _get_client().messages.create(**kwargs)
+    except TwilioRestException as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise SendFailedTransient(f"twilio {exc.status}: {exc.msg}") from exc
+        raise SendRejected(f"twilio {exc.status} code {exc.code}: {exc.msg}", exc.code) from exc
+    except TwilioException as exc:  # connection errors and timeouts
+        raise SendFailedTransient(f"twilio unreachable: {exc}") from exc
+    return SentMessage(sid=str(message.sid), status=str(message.status))
