@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator, Sequence
 
 import pytest
+from pydantic import BaseModel
+
 from duka.config import get_settings
 from duka.llm import GeminiClient, GeminiEmbedder, LLMResult, LLMUnavailable, get_gemini_client
 from duka.sandboxes.gemini_fake import (
@@ -17,7 +19,6 @@ from duka.sandboxes.gemini_fake import (
     ServerError,
     Slow,
 )
-from pydantic import BaseModel
 
 GENERATE = "generateContent"
 EMBED = "batchEmbedContents"

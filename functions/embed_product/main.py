@@ -1,4 +1,4 @@
-"""Pub/Sub function (product-changed): rebuild a product's search index entry. Redelivery is harmless."""
+"""Pub/Sub function (product-changed): rebuild a product's search entry; redelivery is harmless."""
 
 import functions_framework
 from cloudevents.http import CloudEvent

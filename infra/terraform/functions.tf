@@ -5,9 +5,10 @@
 #   publishes    topics the function may publish to
 #   boutique_secrets  may read per-boutique credential secrets (var.boutique_secret_prefix*)
 locals {
+  # What PayLinkConfig / DarajaConfig.from_env need to start a payment or query its status.
   payment_gateway_secrets = [
-    "PAYLINK_API_KEY", "PAYLINK_USERNAME",
-    "DARAJA_CONSUMER_KEY", "DARAJA_CONSUMER_SECRET", "DARAJA_PASSKEY",
+    "PAYLINK_API_KEY", "PAYLINK_USERNAME", "PAYLINK_WEBHOOK_SECRET",
+    "DARAJA_CONSUMER_KEY", "DARAJA_CONSUMER_SECRET", "DARAJA_PASSKEY", "DARAJA_CALLBACK_TOKEN",
   ]
 
   functions = {
@@ -136,17 +137,22 @@ locals {
     : "https://${local.function_ids["paylink_callback"]}-${data.google_project.this.number}.${var.region}.run.app"
   )
 
-  common_environment = {
+  environment_settings = {
     DUKA_ENV                = "production"
     GCP_PROJECT             = var.project_id
     PUBLIC_BASE_URL         = local.public_base_url
     GEMINI_MODEL            = var.gemini_model
     PAYLINK_BASE_URL        = var.paylink_base_url
     DARAJA_BASE_URL         = var.daraja_base_url
+    DARAJA_SHORTCODE        = var.daraja_shortcode
+    DARAJA_TRANSACTION_TYPE = var.daraja_transaction_type
+    DARAJA_PARTY_B          = var.daraja_party_b
     SUPABASE_URL            = var.supabase_url
     SUPABASE_STORAGE_BUCKET = var.supabase_storage_bucket
     LOG_LEVEL               = var.log_level
   }
+  # Optional settings are left out when empty, so the app's own defaults apply.
+  common_environment = { for name, value in local.environment_settings : name => value if value != "" }
 }
 
 resource "google_service_account" "function" {
@@ -179,6 +185,7 @@ resource "google_artifact_registry_repository" "functions" {
   format        = "DOCKER"
   description   = "Duka Cloud Functions images"
   labels        = { app = "duka" }
+  kms_key_name  = google_kms_crypto_key.images.id
 
   cleanup_policy_dry_run = false
   cleanup_policies {
@@ -196,7 +203,7 @@ resource "google_artifact_registry_repository" "functions" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [google_kms_crypto_key_iam_member.registry_agent_uses_images_key]
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_pushes_images" {

@@ -49,5 +49,5 @@ output "event_triggers" {
 
 output "pubsub_service_agent" {
   description = "Pub/Sub service agent; needs subscriber on each Eventarc subscription for dead-lettering."
-  value       = local.pubsub_service_agent
+  value       = google_project_service_identity.pubsub.member
 }

@@ -1,8 +1,6 @@
 locals {
   topics = toset(["inbound-messages", "payment-events", "product-changed", "scheduled-jobs"])
 
-  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-
   function_publish_grants = {
     for pair in flatten([
       for name, f in local.functions : [
@@ -13,31 +11,31 @@ locals {
 }
 
 resource "google_pubsub_topic" "source" {
-  #checkov:skip=CKV_GCP_83:Messages carry ids and WhatsApp text already stored in Supabase without CMEK; a KMS key here would add cost without closing a gap.
   for_each = local.topics
 
-  name   = each.value
-  labels = { app = "duka" }
+  name         = each.value
+  labels       = { app = "duka" }
+  kms_key_name = google_kms_crypto_key.messages.id
 
   message_storage_policy {
     allowed_persistence_regions = [var.region]
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [google_kms_crypto_key_iam_member.pubsub_agent_uses_messages_key]
 }
 
 resource "google_pubsub_topic" "dead_letter" {
-  #checkov:skip=CKV_GCP_83:Same payloads as the source topics; see google_pubsub_topic.source.
   for_each = local.topics
 
-  name   = "${each.value}-dead-letter"
-  labels = { app = "duka" }
+  name         = "${each.value}-dead-letter"
+  labels       = { app = "duka" }
+  kms_key_name = google_kms_crypto_key.messages.id
 
   message_storage_policy {
     allowed_persistence_regions = [var.region]
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [google_kms_crypto_key_iam_member.pubsub_agent_uses_messages_key]
 }
 
 # Dead letters stay here for a week so an operator can inspect (or replay) them.
@@ -63,9 +61,7 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letters" {
 
   topic  = google_pubsub_topic.dead_letter[each.key].name
   role   = "roles/pubsub.publisher"
-  member = local.pubsub_service_agent
-
-  depends_on = [google_project_service.enabled]
+  member = google_project_service_identity.pubsub.member
 }
 
 resource "google_pubsub_topic_iam_member" "function_publishes" {

@@ -59,6 +59,29 @@ variable "daraja_base_url" {
   default     = "https://api.safaricom.co.ke"
 }
 
+variable "daraja_shortcode" {
+  description = "DARAJA_SHORTCODE: the platform's default M-Pesa paybill/till shortcode (empty if Daraja is not used directly)."
+  type        = string
+  default     = ""
+}
+
+variable "daraja_transaction_type" {
+  description = "DARAJA_TRANSACTION_TYPE: CustomerPayBillOnline (paybill) or CustomerBuyGoodsOnline (till)."
+  type        = string
+  default     = "CustomerPayBillOnline"
+
+  validation {
+    condition     = contains(["CustomerPayBillOnline", "CustomerBuyGoodsOnline"], var.daraja_transaction_type)
+    error_message = "daraja_transaction_type must be CustomerPayBillOnline or CustomerBuyGoodsOnline."
+  }
+}
+
+variable "daraja_party_b" {
+  description = "DARAJA_PARTY_B: the till number for CustomerBuyGoodsOnline; empty means the shortcode."
+  type        = string
+  default     = ""
+}
+
 variable "supabase_url" {
   description = "SUPABASE_URL: the Supabase project URL (product image storage)."
   type        = string

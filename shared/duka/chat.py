@@ -8,8 +8,7 @@ from pathlib import Path
 
 from duka.simulator import WhatsAppSimulator
 
-HELP = ("Type a message and press Enter. '/photo PATH [caption]' sends a picture. "
-        "'/quit' leaves.")
+HELP = "Type a message and press Enter. '/photo PATH [caption]' sends a picture. '/quit' leaves."
 
 
 def run_chat(env: dict[str, str], *, business_number: str, customer_number: str) -> int:

@@ -50,8 +50,12 @@ def cmd_business_create(args: argparse.Namespace) -> int:
     _use_stack_env()
     number = normalize_kenyan_phone(args.whatsapp)
     with transaction() as conn:
-        business_id = create_business(conn, name=args.name, whatsapp_number=number,
-                                      phone=normalize_kenyan_phone(args.phone or args.whatsapp))
+        business_id = create_business(
+            conn,
+            name=args.name,
+            whatsapp_number=number,
+            phone=normalize_kenyan_phone(args.phone or args.whatsapp),
+        )
     print(f"business {args.name} on {number}")
     print(business_id)
     return 0
@@ -64,8 +68,9 @@ def cmd_products_import(args: argparse.Namespace) -> int:
 
     _use_stack_env()
     try:
-        ids = import_catalogue(Path(args.file), normalize_kenyan_phone(args.business),
-                               wait=args.wait)
+        ids = import_catalogue(
+            Path(args.file), normalize_kenyan_phone(args.business), wait=args.wait
+        )
     except CatalogueInvalid as exc:
         for error in exc.errors:
             print(f"{args.file}: {error}", file=sys.stderr)
@@ -86,8 +91,9 @@ def seed_demo() -> None:
     with csv_path.open() as handle:
         rows = [(row["sku"], row["colors"].split(";")) for row in csv.DictReader(handle)]
     write_demo_images(demo_dir / "images", rows)
-    cmd_business_create(argparse.Namespace(name=DEMO_NAME, whatsapp=DEMO_NUMBER,
-                                           phone=DEMO_OWNER_PHONE))
+    cmd_business_create(
+        argparse.Namespace(name=DEMO_NAME, whatsapp=DEMO_NUMBER, phone=DEMO_OWNER_PHONE)
+    )
     cmd_products_import(argparse.Namespace(file=str(csv_path), business=DEMO_NUMBER, wait=True))
 
 
@@ -123,16 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--detach", action="store_true", help="return once everything is healthy")
     stack.set_defaults(func=cmd_stack)
 
-    business = sub.add_parser("business", help="businesses").add_subparsers(dest="action",
-                                                                             required=True)
+    business = sub.add_parser("business", help="businesses").add_subparsers(
+        dest="action", required=True
+    )
     create = business.add_parser("create", help="create a business")
     create.add_argument("--name", required=True)
     create.add_argument("--whatsapp", required=True, help="the WhatsApp number customers write to")
     create.add_argument("--phone", help="the owner's own number (defaults to --whatsapp)")
     create.set_defaults(func=cmd_business_create)
 
-    products = sub.add_parser("products", help="catalogue").add_subparsers(dest="action",
-                                                                            required=True)
+    products = sub.add_parser("products", help="catalogue").add_subparsers(
+        dest="action", required=True
+    )
     importer = products.add_parser("import", help="import a catalogue CSV")
     importer.add_argument("file")
     importer.add_argument("--business", required=True, help="the business's WhatsApp number")

@@ -27,7 +27,7 @@ def _get_publisher() -> Any:
     global _publisher
     with _lock:
         if _publisher is None:
-            from google.cloud import pubsub_v1  # heavy import: only when first publishing
+            from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # heavy: import lazily
 
             _publisher = pubsub_v1.PublisherClient(
                 batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)

@@ -82,8 +82,9 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
         log(logger, logging.INFO, "duplicate MessageSid ignored", sid=sid, **ids)
         return InboundAccepted(duplicate=True, **ids)
     publish_inbound(**ids)
-    log(logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created,
-        **ids)
+    log(
+        logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created, **ids
+    )
     return InboundAccepted(duplicate=not stored.created, **ids)
 
 
@@ -97,8 +98,13 @@ def publish_inbound(business_id: str, conversation_id: str, message_id: str) -> 
     try:
         events.publish(events.INBOUND_MESSAGES, payload)
     except events.PublishFailed as exc:
-        log(logger, logging.ERROR, "publish failed; the sweep will republish", error=str(exc),
-            **payload)
+        log(
+            logger,
+            logging.ERROR,
+            "publish failed; the sweep will republish",
+            error=str(exc),
+            **payload,
+        )
         return False
     with tenant_transaction(business_id) as conn:
         messages.mark_published(conn, message_id)

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-
-
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -30,8 +30,13 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
     with tenant_transaction(business_id) as conn:
         conversation = conversations.lock_conversation(conn, conversation_id)
         if conversation is None:
-            log(logger, logging.ERROR, "conversation not found; acknowledged",
-                business_id=business_id, conversation_id=conversation_id)
+            log(
+                logger,
+                logging.ERROR,
+                "conversation not found; acknowledged",
+                business_id=business_id,
+                conversation_id=conversation_id,
+            )
             return
         inbound = messages.unanswered_inbound(conn, conversation_id)
         if not inbound or conversation["status"] == "handed_over":
@@ -59,8 +64,11 @@ def deliver_pending(business_id: str, conversation_id: str) -> None:
             business = businesses.get_business(conn, business_id)
             assert business is not None
             message = pending[0]
-            ids = {"business_id": business_id, "conversation_id": conversation_id,
-                   "message_id": str(message["id"])}
+            ids = {
+                "business_id": business_id,
+                "conversation_id": conversation_id,
+                "message_id": str(message["id"]),
+            }
             try:
                 sent = send_whatsapp(
                     from_number=business["whatsapp_number"],

@@ -38,8 +38,9 @@ def sweep_unpublished_inbound(older_than_seconds: int = 30, max_rows: int = 500)
         ).fetchall()
     count = 0
     for row in rows:
-        if publish_inbound(str(row["business_id"]), str(row["conversation_id"]),
-                           str(row["message_id"])):
+        if publish_inbound(
+            str(row["business_id"]), str(row["conversation_id"]), str(row["message_id"])
+        ):
             count += 1
     if rows:
         log(logger, logging.WARNING, "republished unpublished inbound messages", count=count)

@@ -1,4 +1,4 @@
-"""What the agent says back. The Foundation's simple keyword search; the orchestrator replaces it."""
+"""What the agent says back: the Foundation's keyword search, until the orchestrator."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ def keyword_reply(conn: Connection, inbound: list[dict[str, Any]]) -> Reply:
     words = [w for m in inbound for w in _WORD.findall(m["content"] or "")]
     matches = products.keyword_search(conn, words, limit=5)
     if not matches:
-        return Reply("Sorry, I couldn't find that in stock. Tell me what you're looking for "
-                     "(e.g. 'red dress' or 'kitenge skirt').")
+        return Reply(
+            "Sorry, I couldn't find that in stock. Tell me what you're looking for "
+            "(e.g. 'red dress' or 'kitenge skirt')."
+        )
     lines = [f"{i}. {p['name']} - {format_kes(p['price'])}" for i, p in enumerate(matches, 1)]
     shown = [str(p["id"]) for p in matches]
     return Reply("Here's what we have:\n" + "\n".join(lines), metadata={"shown": shown})

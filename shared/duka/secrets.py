@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 from google.api_core import exceptions as google_exceptions
 
+from duka.config import ConfigError
+
 DEFAULT_TTL_SECONDS = 300.0
 DEFAULT_MISSING_TTL_SECONDS = 30.0
 SECRET_MANAGER_TIMEOUT_SECONDS = 10.0
@@ -26,7 +28,7 @@ SECRET_MANAGER_TIMEOUT_SECONDS = 10.0
 _VALID_SECRET_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
-class SecretConfigurationError(Exception):
+class SecretConfigurationError(ConfigError):
     """A configuration mistake: an operator must act, retrying will not help."""
 
 

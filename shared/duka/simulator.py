@@ -25,8 +25,9 @@ class WhatsAppSimulator:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
     _seen: int = 0
 
-    def form(self, body: str, media_urls: list[str] | None = None,
-             sid: str | None = None) -> dict[str, str]:
+    def form(
+        self, body: str, media_urls: list[str] | None = None, sid: str | None = None
+    ) -> dict[str, str]:
         fields = {
             "MessageSid": sid or "SM" + secrets.token_hex(16),
             "AccountSid": self.account_sid,
@@ -52,9 +53,11 @@ class WhatsAppSimulator:
 
     def upload_photo(self, path: Path) -> str:
         content_type = mimetypes.guess_type(str(path))[0] or "image/jpeg"
-        response = self.client.post(f"{self.twilio_api_base_url}/_sandbox/media",
-                                    content=path.read_bytes(),
-                                    headers={"Content-Type": content_type})
+        response = self.client.post(
+            f"{self.twilio_api_base_url}/_sandbox/media",
+            content=path.read_bytes(),
+            headers={"Content-Type": content_type},
+        )
         response.raise_for_status()
         return str(response.json()["url"])
 
@@ -65,21 +68,23 @@ class WhatsAppSimulator:
         return response
 
     def replies(self) -> list[dict[str, Any]]:
-        response = self.client.get(f"{self.twilio_api_base_url}/_sandbox/messages",
-                                   params={"to": self.customer_number})
+        response = self.client.get(
+            f"{self.twilio_api_base_url}/_sandbox/messages", params={"to": self.customer_number}
+        )
         response.raise_for_status()
         return list(response.json()["messages"])
 
-    def wait_for_replies(self, count: int = 1, timeout: float = 20.0,
-                         settle: float = 0.3) -> list[dict[str, Any]]:
-        """New replies since the last call: at least `count`, then whatever lands within `settle`."""
+    def wait_for_replies(
+        self, count: int = 1, timeout: float = 20.0, settle: float = 0.3
+    ) -> list[dict[str, Any]]:
+        """New replies since the last call: at least `count`, then any landing within `settle`."""
         deadline = time.monotonic() + timeout
         new: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
-            new = self.replies()[self._seen:]
+            new = self.replies()[self._seen :]
             if len(new) >= count:
                 time.sleep(settle)
-                new = self.replies()[self._seen:]
+                new = self.replies()[self._seen :]
                 break
             time.sleep(0.05)
         self._seen += len(new)

@@ -22,8 +22,9 @@ def _resolve_image(ref: str, base: Path) -> str:
     return str((base / ref).resolve())
 
 
-def import_catalogue(csv_path: Path, whatsapp_number: str, *, wait: bool = False,
-                     timeout: float = 120.0) -> list[str]:
+def import_catalogue(
+    csv_path: Path, whatsapp_number: str, *, wait: bool = False, timeout: float = 120.0
+) -> list[str]:
     items = parse_catalogue(csv_path.read_text(encoding="utf-8-sig"))
     items = [
         replace(item, images=tuple(_resolve_image(i, csv_path.parent) for i in item.images))

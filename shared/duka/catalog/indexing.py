@@ -16,10 +16,21 @@ def index_product(business_id: str, product_id: str) -> bool:
     with tenant_transaction(business_id) as conn:
         product = products.get_product(conn, product_id)
         if product is None:
-            log(logger, logging.WARNING, "product-changed for a missing product; acknowledged",
-                business_id=business_id, product_id=product_id)
+            log(
+                logger,
+                logging.WARNING,
+                "product-changed for a missing product; acknowledged",
+                business_id=business_id,
+                product_id=product_id,
+            )
             return False
         changed = products.save_search_document(conn, product_id, products.search_document(product))
-    log(logger, logging.INFO, "product indexed", business_id=business_id, product_id=product_id,
-        changed=changed)
+    log(
+        logger,
+        logging.INFO,
+        "product indexed",
+        business_id=business_id,
+        product_id=product_id,
+        changed=changed,
+    )
     return changed

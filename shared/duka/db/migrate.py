@@ -31,9 +31,7 @@ def migrate(admin_url: str) -> list[str]:
                     continue
                 with conn.transaction():
                     conn.execute(sql.encode())
-                    conn.execute(
-                        "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
-                    )
+                    conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 applied.append(version)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))

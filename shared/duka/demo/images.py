@@ -7,11 +7,22 @@ import zlib
 from pathlib import Path
 
 COLOURS = {
-    "red": (200, 30, 45), "blue": (40, 80, 200), "white": (245, 245, 240), "black": (20, 20, 20),
-    "green": (30, 140, 70), "yellow": (240, 200, 40), "pink": (240, 150, 180),
-    "brown": (120, 75, 40), "purple": (110, 50, 140), "grey": (130, 130, 130),
-    "orange": (240, 130, 30), "gold": (212, 175, 55), "maroon": (110, 20, 40),
-    "navy": (20, 30, 80), "beige": (220, 200, 160), "cream": (250, 240, 215),
+    "red": (200, 30, 45),
+    "blue": (40, 80, 200),
+    "white": (245, 245, 240),
+    "black": (20, 20, 20),
+    "green": (30, 140, 70),
+    "yellow": (240, 200, 40),
+    "pink": (240, 150, 180),
+    "brown": (120, 75, 40),
+    "purple": (110, 50, 140),
+    "grey": (130, 130, 130),
+    "orange": (240, 130, 30),
+    "gold": (212, 175, 55),
+    "maroon": (110, 20, 40),
+    "navy": (20, 30, 80),
+    "beige": (220, 200, 160),
+    "cream": (250, 240, 215),
     "multicolour": (200, 60, 160),
 }
 
@@ -25,12 +36,20 @@ def swatch_png(colours: list[str], size: int = 96) -> bytes:
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def write_demo_images(folder: Path, products: list[tuple[str, list[str]]]) -> None:

@@ -29,7 +29,7 @@ class DatabaseUrls:
 
 
 def _pg_ctl(args: list[str], data_dir: Path) -> None:
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs postgres as this when root
     pg_ctl(args, pgdata=data_dir, user=user, timeout=60)

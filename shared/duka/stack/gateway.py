@@ -1,4 +1,4 @@
-"""One local base URL for every public path, as the load balancer / function URLs are in production."""
+"""One local base URL for every public path, as function URLs are in production."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ from typing import Any
 import httpx
 from werkzeug.wrappers import Request, Response
 
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
-               "content-length", "content-encoding"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "host",
+    "content-length",
+    "content-encoding",
+}
 
 
 class Gateway:

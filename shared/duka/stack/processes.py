@@ -22,8 +22,13 @@ def spawn(args: list[str], *, env: dict[str, str], log_path: Path, cwd: Path) ->
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            args,
+            env=env,
+            cwd=cwd,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     return process.pid
 
@@ -54,7 +59,9 @@ def stop_group(pid: int, timeout: float = 5.0) -> None:
             time.sleep(0.05)
 
 
-def wait_http(url: str, *, timeout: float, pid: int | None = None, log_path: Path | None = None) -> None:
+def wait_http(
+    url: str, *, timeout: float, pid: int | None = None, log_path: Path | None = None
+) -> None:
     """Wait until anything answers HTTP at url (any status)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

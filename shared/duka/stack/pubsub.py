@@ -28,9 +28,20 @@ def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -
         raise RuntimeError("gcloud is not installed; the Pub/Sub emulator needs it")
     data_dir.mkdir(parents=True, exist_ok=True)
     pid = spawn(
-        [gcloud, "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}",
-         f"--project={project}", f"--data-dir={data_dir}", "--quiet"],
-        env=dict(os.environ), log_path=log_path, cwd=data_dir,
+        [
+            gcloud,
+            "beta",
+            "emulators",
+            "pubsub",
+            "start",
+            f"--host-port=127.0.0.1:{port}",
+            f"--project={project}",
+            f"--data-dir={data_dir}",
+            "--quiet",
+        ],
+        env=dict(os.environ),
+        log_path=log_path,
+        cwd=data_dir,
     )
     wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pid, log_path=log_path)
     return pid
@@ -39,7 +50,7 @@ def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -
 def create_topology(project: str, routes: list[PushRoute]) -> None:
     """Create topics and subscriptions (PUBSUB_EMULATOR_HOST must point at the emulator)."""
     from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]
     from google.protobuf import duration_pb2
 
     publisher = pubsub_v1.PublisherClient()

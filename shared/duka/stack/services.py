@@ -32,18 +32,21 @@ def _scheduler(interval: float, jobs: list[str]) -> None:
             try:
                 events.publish(events.SCHEDULED_JOBS, {"job": job}, job=job)
             except events.PublishFailed as exc:
-                log(logger, logging.WARNING, "scheduler tick not published", job=job,
-                    error=str(exc))
+                log(
+                    logger, logging.WARNING, "scheduler tick not published", job=job, error=str(exc)
+                )
 
 
 def serve(config: dict[str, Any]) -> None:
     twilio = TwilioSandbox(config["twilio_account_sid"], config["twilio_auth_token"])
     twilio.start(port=config["twilio_port"])
-    gateway = make_server("127.0.0.1", config["gateway_port"], Gateway(config["routes"]),
-                          threaded=True)
+    gateway = make_server(
+        "127.0.0.1", config["gateway_port"], Gateway(config["routes"]), threaded=True
+    )
     if config.get("scheduler_interval"):
         threading.Thread(
-            target=_scheduler, args=(float(config["scheduler_interval"]), config["jobs"]),
+            target=_scheduler,
+            args=(float(config["scheduler_interval"]), config["jobs"]),
             daemon=True,
         ).start()
     log(logger, logging.INFO, "stack services ready", gateway_port=config["gateway_port"])

@@ -74,7 +74,9 @@ class Stack:
         logs = self.home / "logs"
         pids: dict[str, int] = {}
         pids["emulator"] = pubsub.start_emulator(
-            port=self.ports.emulator, project=PROJECT, data_dir=self.home / "pubsub",
+            port=self.ports.emulator,
+            project=PROJECT,
+            data_dir=self.home / "pubsub",
             log_path=logs / "emulator.log",
         )
         gateway_url = f"http://127.0.0.1:{self.ports.gateway}"
@@ -98,14 +100,18 @@ class Stack:
             for path in spec.public_paths
         }
         pids["services"] = self._start_services(env, routes, logs)
-        processes.wait_http(gateway_url + "/", timeout=30, pid=pids["services"],
-                            log_path=logs / "services.log")
+        processes.wait_http(
+            gateway_url + "/", timeout=30, pid=pids["services"], log_path=logs / "services.log"
+        )
         os.environ["PUBSUB_EMULATOR_HOST"] = env["PUBSUB_EMULATOR_HOST"]
-        pubsub.create_topology(PROJECT, [
-            pubsub.PushRoute(spec.topic, f"http://127.0.0.1:{function_ports[name]}")
-            for name, spec in FUNCTIONS.items()
-            if spec.topic
-        ])
+        pubsub.create_topology(
+            PROJECT,
+            [
+                pubsub.PushRoute(spec.topic, f"http://127.0.0.1:{function_ports[name]}")
+                for name, spec in FUNCTIONS.items()
+                if spec.topic
+            ],
+        )
         self.state_path.write_text(json.dumps({"pids": pids, "env": env}, indent=2))
         return env
 
@@ -113,20 +119,39 @@ class Stack:
         # Functions connect as the application role, which cannot bypass RLS.
         return {**os.environ, **env, "DATABASE_URL": env["APP_DATABASE_URL"]}
 
-    def _start_functions(self, env: dict[str, str], logs: Path, pids: dict[str, int]) -> dict[str, int]:
+    def _start_functions(
+        self, env: dict[str, str], logs: Path, pids: dict[str, int]
+    ) -> dict[str, int]:
         framework = str(Path(sys.executable).with_name("functions-framework"))
         ports: dict[str, int] = {}
         for name, spec in FUNCTIONS.items():
             ports[name] = processes.free_port()
             source = repo_root() / "functions" / name / "main.py"
             pids[name] = processes.spawn(
-                [framework, "--target", name, "--source", str(source), "--port", str(ports[name]),
-                 "--host", "127.0.0.1", "--signature-type", spec.signature],
-                env=self._function_env(env), log_path=logs / f"{name}.log", cwd=source.parent,
+                [
+                    framework,
+                    "--target",
+                    name,
+                    "--source",
+                    str(source),
+                    "--port",
+                    str(ports[name]),
+                    "--host",
+                    "127.0.0.1",
+                    "--signature-type",
+                    spec.signature,
+                ],
+                env=self._function_env(env),
+                log_path=logs / f"{name}.log",
+                cwd=source.parent,
             )
         for name, port in ports.items():
-            processes.wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pids[name],
-                                log_path=logs / f"{name}.log")
+            processes.wait_http(
+                f"http://127.0.0.1:{port}/",
+                timeout=60,
+                pid=pids[name],
+                log_path=logs / f"{name}.log",
+            )
         return ports
 
     def _start_services(self, env: dict[str, str], routes: dict[str, str], logs: Path) -> int:
@@ -143,7 +168,9 @@ class Stack:
         config_path.write_text(json.dumps(config))
         return processes.spawn(
             [sys.executable, "-m", "duka.stack.services", str(config_path)],
-            env=self._function_env(env), log_path=logs / "services.log", cwd=self.home,
+            env=self._function_env(env),
+            log_path=logs / "services.log",
+            cwd=self.home,
         )
 
     def is_up(self) -> bool:

@@ -27,9 +27,7 @@ def create_business(
 
 
 def business_id_for_whatsapp(conn: Connection, whatsapp_number: str) -> str | None:
-    row = conn.execute(
-        "SELECT business_id_for_whatsapp(%s) AS id", (whatsapp_number,)
-    ).fetchone()
+    row = conn.execute("SELECT business_id_for_whatsapp(%s) AS id", (whatsapp_number,)).fetchone()
     return str(row["id"]) if row and row["id"] else None
 
 

@@ -60,7 +60,10 @@ def upsert_products(conn: Connection, business_id: str, items: Sequence[ProductI
         product_id = str(row["id"])
         ids.append(product_id)
         outbox.enqueue(
-            conn, business_id, PRODUCT_CHANGED, {"business_id": business_id, "product_id": product_id}
+            conn,
+            business_id,
+            PRODUCT_CHANGED,
+            {"business_id": business_id, "product_id": product_id},
         )
     return ids
 

@@ -1,0 +1,287 @@
+"""Safaricom Daraja M-Pesa Express (STK push) adapter.
+
+Daraja callbacks are unsigned: they are authenticated by a secret token in the callback path
+(`/webhook/daraja/callback/<token>`), and a PAID callback must be confirmed with
+`query_status` before the order is marked paid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from duka.payments.gateway import (
+    CallbackRejected,
+    DarajaConfig,
+    GatewayConfig,
+    GatewayConfigError,
+    GatewayDeclined,
+    GatewayUnavailable,
+    PaymentOutcomeUnknown,
+    PaymentResult,
+    PaymentStatus,
+    RetryPolicy,
+    StkPushAccepted,
+    StkPushRequest,
+    http_timeout,
+    json_object,
+    mpesa_outcome,
+    result_code_text,
+    send_repeatable,
+    send_stk_push,
+    whole_kes,
+)
+from duka.phone import to_msisdn
+
+TOKEN_PATH = "/oauth/v1/generate"
+PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
+QUERY_PATH = "/mpesa/stkpushquery/v1/query"
+INVALID_TOKEN_CODE = "404.001.03"
+PROCESSING_CODE = "500.001.1001"
+ACCOUNT_REFERENCE_MAX = 12
+TRANSACTION_DESC_MAX = 13
+# Renew the token this long before Daraja says it expires, so no request carries a dying token.
+TOKEN_MARGIN = timedelta(seconds=60)
+# Kenya keeps East Africa Time all year (no DST), so a fixed offset equals Africa/Nairobi.
+NAIROBI = timezone(timedelta(hours=3), "EAT")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def nairobi_timestamp(moment: datetime) -> str:
+    """Daraja's `Timestamp`: YYYYMMDDHHmmss in Nairobi time."""
+    return moment.astimezone(NAIROBI).strftime("%Y%m%d%H%M%S")
+
+
+def stk_password(shortcode: str, passkey: str, timestamp: str) -> str:
+    """Daraja's `Password`: base64(shortcode + passkey + timestamp)."""
+    return base64.b64encode(f"{shortcode}{passkey}{timestamp}".encode()).decode()
+
+
+@dataclass(frozen=True)
+class _AccessToken:
+    value: str
+    renew_at: datetime
+
+
+class DarajaGateway:
+    name: str = "daraja"
+
+    def __init__(
+        self, config: DarajaConfig, *, clock: Clock = utc_now, retry: RetryPolicy | None = None
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._client = httpx.Client(
+            base_url=config.base_url, timeout=http_timeout(config.timeout_s)
+        )
+        self._token: _AccessToken | None = None
+        self._token_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> DarajaGateway:
+        if not isinstance(config, DarajaConfig):
+            raise GatewayConfigError(
+                f"the daraja gateway needs DARAJA_* settings, got {type(config).__name__}"
+            )
+        return cls(config)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def callback_requires_confirmation(self) -> bool:
+        return True
+
+    def initiate_stk_push(self, request: StkPushRequest) -> StkPushAccepted:
+        msisdn = to_msisdn(request.phone_e164)
+        payload = {
+            **self._credentials(),
+            "TransactionType": self._config.transaction_type,
+            "Amount": request.amount_kes,
+            "PartyA": msisdn,
+            "PartyB": self._config.party_b,
+            "PhoneNumber": msisdn,
+            "CallBackURL": f"{request.callback_url.rstrip('/')}/{self._config.callback_token}",
+            "AccountReference": request.account_reference[:ACCOUNT_REFERENCE_MAX],
+            "TransactionDesc": request.description[:TRANSACTION_DESC_MAX],
+        }
+        http_request = self._client.build_request(
+            "POST", PUSH_PATH, json=payload, headers=self._bearer()
+        )
+        response = send_stk_push(
+            self._client, http_request, self._retry, gateway=self.name, push=request
+        )
+        body = json_object(response)
+        self._raise_for_refusal(response, body)
+        if result_code_text(body.get("ResponseCode", "0")) != "0":
+            raise GatewayDeclined(
+                f"Daraja refused the push: {body.get('ResponseDescription')}",
+                code=str(body.get("ResponseCode")),
+            )
+        checkout_request_id = body.get("CheckoutRequestID")
+        if not isinstance(checkout_request_id, str) or not checkout_request_id:
+            raise PaymentOutcomeUnknown(
+                f"Daraja answered the push for order {request.order_id} without a "
+                f"CheckoutRequestID: {body}",
+                order_id=request.order_id,
+                attempt=request.attempt,
+            )
+        customer_message = body.get("CustomerMessage")
+        return StkPushAccepted(
+            gateway=self.name,
+            checkout_request_id=checkout_request_id,
+            mpesa_reference=None,
+            customer_message=customer_message if isinstance(customer_message, str) else None,
+        )
+
+    def query_status(self, checkout_request_id: str) -> PaymentResult:
+        payload = {**self._credentials(), "CheckoutRequestID": checkout_request_id}
+        http_request = self._client.build_request(
+            "POST", QUERY_PATH, json=payload, headers=self._bearer()
+        )
+        response = send_repeatable(
+            self._client,
+            http_request,
+            self._retry,
+            gateway=self.name,
+            should_retry=lambda answer: answer.status_code >= 500 and not _still_processing(answer),
+        )
+        body = json_object(response)
+        if _still_processing(response):
+            status, failure_reason = PaymentStatus.PENDING, None
+        else:
+            self._raise_for_refusal(response, body)
+            if body.get("ResultCode") is None:
+                status, failure_reason = PaymentStatus.PENDING, None
+            else:
+                status, failure_reason = mpesa_outcome(body["ResultCode"])
+        result_code = body.get("ResultCode", body.get("errorCode"))
+        return PaymentResult(
+            gateway=self.name,
+            status=status,
+            checkout_request_id=checkout_request_id,
+            mpesa_reference=None,
+            order_reference=None,
+            amount_kes=None,
+            transaction_id=None,
+            failure_reason=failure_reason,
+            result_code=None if result_code is None else result_code_text(result_code),
+            result_desc=body.get("ResultDesc") or body.get("errorMessage"),
+            raw=body,
+        )
+
+    def parse_callback(
+        self, *, headers: Mapping[str, str], body: bytes, path_token: str | None
+    ) -> PaymentResult:
+        if path_token is None or not hmac.compare_digest(
+            path_token.encode(), self._config.callback_token.encode()
+        ):
+            raise CallbackRejected("Daraja callback path token is wrong", unauthenticated=True)
+        try:
+            return self._callback_result(json.loads(body))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CallbackRejected(
+                f"Daraja callback is malformed: {exc!r}", unauthenticated=False
+            ) from exc
+
+    def _callback_result(self, payload: Any) -> PaymentResult:
+        callback = payload["Body"]["stkCallback"]
+        checkout_request_id = callback["CheckoutRequestID"]
+        if not isinstance(checkout_request_id, str) or not checkout_request_id:
+            raise ValueError("CheckoutRequestID is missing")
+        status, failure_reason = mpesa_outcome(callback["ResultCode"])
+        items = (callback.get("CallbackMetadata") or {}).get("Item") or []
+        # Read by Name: the order varies and some items (e.g. Balance) come without a Value.
+        metadata = {item["Name"]: item["Value"] for item in items if "Value" in item}
+        receipt = metadata.get("MpesaReceiptNumber")
+        return PaymentResult(
+            gateway=self.name,
+            status=status,
+            checkout_request_id=checkout_request_id,
+            mpesa_reference=None,
+            order_reference=None,
+            amount_kes=whole_kes(metadata.get("Amount")),
+            transaction_id=None if receipt is None else str(receipt),
+            failure_reason=failure_reason,
+            result_code=result_code_text(callback["ResultCode"]),
+            result_desc=callback.get("ResultDesc"),
+            raw=payload,
+        )
+
+    def _credentials(self) -> dict[str, str]:
+        timestamp = nairobi_timestamp(self._clock())
+        return {
+            "BusinessShortCode": self._config.shortcode,
+            "Password": stk_password(self._config.shortcode, self._config.passkey, timestamp),
+            "Timestamp": timestamp,
+        }
+
+    def _bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._access_token()}"}
+
+    def _access_token(self) -> str:
+        with self._token_lock:
+            if self._token is None or self._clock() >= self._token.renew_at:
+                self._token = self._fetch_token()
+            return self._token.value
+
+    def _fetch_token(self) -> _AccessToken:
+        http_request = self._client.build_request(
+            "GET",
+            TOKEN_PATH,
+            params={"grant_type": "client_credentials"},
+            headers={"Authorization": self._basic_auth()},
+        )
+        response = send_repeatable(self._client, http_request, self._retry, gateway=self.name)
+        body = json_object(response)
+        if response.status_code in (400, 401, 403):
+            raise GatewayConfigError(
+                "Daraja rejected DARAJA_CONSUMER_KEY / DARAJA_CONSUMER_SECRET: "
+                f"{body.get('errorMessage') or response.reason_phrase}"
+            )
+        try:
+            response.raise_for_status()
+            lifetime = timedelta(seconds=int(body["expires_in"]))
+            return _AccessToken(str(body["access_token"]), self._clock() + lifetime - TOKEN_MARGIN)
+        except (httpx.HTTPStatusError, KeyError, ValueError) as exc:
+            raise GatewayUnavailable(f"Daraja gave no usable access token: {exc!r}") from exc
+
+    def _basic_auth(self) -> str:
+        pair = f"{self._config.consumer_key}:{self._config.consumer_secret}"
+        return f"Basic {base64.b64encode(pair.encode()).decode()}"
+
+    def _raise_for_refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> None:
+        if response.is_success:
+            return
+        code = body.get("errorCode")
+        message = body.get("errorMessage") or response.reason_phrase
+        if response.status_code == 401 or code == INVALID_TOKEN_CODE:
+            # Refused at the door, so nothing was sent; the next call fetches a fresh token.
+            with self._token_lock:
+                self._token = None
+            raise GatewayUnavailable(f"Daraja rejected the access token: {message}")
+        if response.status_code == 429:
+            raise GatewayUnavailable(f"Daraja is rate limiting us: {message}")
+        raise GatewayDeclined(
+            f"Daraja refused the request: {message}", code=None if code is None else str(code)
+        )
+
+
+def _still_processing(response: httpx.Response) -> bool:
+    """Daraja answers a status query with this error while the customer has not yet responded."""
+    body = json_object(response)
+    message = str(body.get("errorMessage", "")).lower()
+    return body.get("errorCode") == PROCESSING_CODE and "being processed" in message

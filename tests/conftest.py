@@ -1,0 +1,102 @@
+"""Suite-wide fixtures: a network guard, the real local stack (Postgres, emulator, functions)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+os.environ.pop("GEMINI_API_KEY", None)  # nothing in the suite may reach the real Gemini
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/duka-runtime")
+os.makedirs("/tmp/duka-runtime", mode=0o700, exist_ok=True)
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may not reach {host}: fake it on loopback")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The whole local stack on free ports; its environment is applied to this process."""
+    from duka.config import get_settings
+    from duka.stack.stack import Stack, StackPorts
+
+    home = tmp_path_factory.mktemp("duka-home")
+    stack = Stack(home=home, ports=StackPorts.random(), scheduler_interval=2.0)
+    env = stack.up()
+    saved = dict(os.environ)
+    os.environ.update(env)
+    get_settings.cache_clear()
+    try:
+        yield env
+    finally:
+        from duka.db.pool import close_pools
+
+        close_pools()
+        stack.down()
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+
+
+@pytest.fixture()
+def admin_db(stack: dict[str, str]) -> Iterator[psycopg.Connection[Any]]:
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(stack["DATABASE_URL"], autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+def random_kenyan_number() -> str:
+    return "+2547" + "".join(secrets.choice("0123456789") for _ in range(8))
+
+
+@pytest.fixture()
+def boutique(stack: dict[str, str]) -> dict[str, str]:
+    """A fresh business with a small catalogue, searchable."""
+    from duka.catalog.importer import import_catalogue
+    from duka.db.pool import transaction
+    from duka.store.businesses import create_business
+
+    number = random_kenyan_number()
+    with transaction() as conn:
+        business_id = create_business(
+            conn, name="Test Boutique", whatsapp_number=number, phone=random_kenyan_number()
+        )
+    csv_path = Path(__file__).parent / "data" / "small_catalogue.csv"
+    import_catalogue(csv_path, number, wait=True, timeout=30)
+    return {"id": business_id, "number": number}
+
+
+@pytest.fixture()
+def phone(stack: dict[str, str], boutique: dict[str, str]) -> Any:
+    from duka.simulator import WhatsAppSimulator
+
+    return WhatsAppSimulator(
+        webhook_base_url=stack["WEBHOOK_BASE_URL"],
+        twilio_api_base_url=stack["TWILIO_API_BASE_URL"],
+        auth_token=stack["TWILIO_AUTH_TOKEN"],
+        account_sid=stack["TWILIO_ACCOUNT_SID"],
+        business_number=boutique["number"],
+        customer_number=random_kenyan_number(),
+    )
