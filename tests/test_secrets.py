@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from google.api_core import exceptions as google_exceptions
+from google.cloud.secretmanager import AccessSecretVersionResponse, SecretPayload
+
 from duka.secrets import (
     CachedSecretStore,
     EnvSecretStore,
@@ -14,8 +17,6 @@ from duka.secrets import (
     SecretStoreUnavailable,
     get_secret_store,
 )
-from google.api_core import exceptions as google_exceptions
-from google.cloud.secretmanager import AccessSecretVersionResponse, SecretPayload
 
 
 class FakeClock:

@@ -1,4 +1,5 @@
 # The function registry: adding a function is adding one entry here (and functions/<name>/main.py).
+#   name         the functions/ folder; at most 15 characters (service account ids cap at 30)
 #   trigger      "http" or "pubsub"; topic is the triggering topic for "pubsub", null for "http"
 #   public       HTTP only: callable by anyone (webhooks, the owner dashboard); checks its own auth
 #   secrets      env var names; each is the Secret Manager secret lower(NAME) with "_" -> "-"
@@ -199,6 +200,7 @@ resource "google_artifact_registry_repository" "functions" {
     id     = "delete-old"
     action = "DELETE"
     condition {
+      tag_state  = "ANY"
       older_than = "2592000s"
     }
   }

@@ -95,7 +95,7 @@ class SecretManagerStore:
         self._project = project
         self._client = client
 
-    def version_path(self, name: str) -> str:
+    def _version_path(self, name: str) -> str:
         return f"projects/{self._project}/secrets/{name}/versions/latest"
 
     def get(self, name: str) -> str:
@@ -103,7 +103,7 @@ class SecretManagerStore:
         client = self._client or _shared_secret_manager_client()
         try:
             response = client.access_secret_version(
-                name=self.version_path(name), timeout=SECRET_MANAGER_TIMEOUT_SECONDS
+                name=self._version_path(name), timeout=SECRET_MANAGER_TIMEOUT_SECONDS
             )
         except google_exceptions.NotFound as error:
             raise SecretNotFound(name, f"does not exist in project {self._project}") from error

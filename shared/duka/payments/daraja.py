@@ -192,7 +192,7 @@ class DarajaGateway:
             raise CallbackRejected("Daraja callback path token is wrong", unauthenticated=True)
         try:
             return self._callback_result(json.loads(body))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise CallbackRejected(
                 f"Daraja callback is malformed: {exc!r}", unauthenticated=False
             ) from exc

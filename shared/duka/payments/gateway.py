@@ -294,8 +294,7 @@ _FAILURE_MESSAGES: dict[str, dict[FailureReason, str]] = {
 
 
 def failure_message(reason: FailureReason, language: str) -> str:
-    """Customer-facing words for a failed payment, offering a retry; English if `language` is
-    neither "en" nor "sw"."""
+    """Customer words for a failed payment, offering a retry ("en" or "sw", else English)."""
     return _FAILURE_MESSAGES.get(language, _FAILURE_MESSAGES["en"])[reason]
 
 

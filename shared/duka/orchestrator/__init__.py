@@ -1,0 +1,1 @@
+"""Orchestrator: reads a customer message and decides what to do with it."""

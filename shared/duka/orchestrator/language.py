@@ -1,0 +1,46 @@
+"""Tell English, Swahili/Sheng and code-switched messages apart, so replies can match."""
+
+import re
+from enum import Enum
+
+from duka.orchestrator import vocabulary as vocab
+from duka.orchestrator.entities import normalize
+
+
+class Language(str, Enum):
+    EN = "en"
+    SW = "sw"
+    MIXED = "mixed"
+
+
+# Swahili verbs are built from prefixes: ni-ta-lipa, tu-me-tuma, ha-i-ja-fika, ku-lipa,
+# mna-uza, ni-tum-ie. These shapes catch verbs no word list could enumerate.
+_SWAHILI_VERB = re.compile(
+    r"(?:ni|tu|u|a|wa|m|mu|i|zi|ha|hai|si|hu)(?:ta|me|li|na|ja|sha|ka)[a-z]{2,}"
+    r"|ku[a-z]{3,}a|mna[a-z]{2,}|ni[a-z]{3,}e"
+)
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# Share of the minority language at which a message counts as code-switched.
+_MIXED_SHARE = 0.25
+
+
+def detect_language(text: str) -> Language:
+    """Language of a message by counting Swahili/Sheng against English words.
+
+    Loanwords both languages use (cart, size, order, garment and colour names) count for
+    neither, and a message with no telling words at all ("ok", "0712...") defaults to English.
+    """
+    swahili = english = 0
+    for word in _WORD.findall(normalize(text)):
+        if word in vocab.ENGLISH_WORDS:
+            english += 1
+        elif word in vocab.SWAHILI_WORDS or _SWAHILI_VERB.fullmatch(word):
+            swahili += 1
+    total = swahili + english
+    if swahili == 0:
+        return Language.EN
+    if english == 0:
+        return Language.SW
+    return Language.MIXED if min(swahili, english) / total >= _MIXED_SHARE else (
+        Language.SW if swahili > english else Language.EN
+    )

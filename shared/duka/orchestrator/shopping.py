@@ -1,0 +1,224 @@
+"""Deterministic handlers for browsing and the cart: search, photo, questions, cart edits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from duka.logs import log
+from duka.media import MediaRefused
+from duka.orchestrator.cart import Cart
+from duka.orchestrator.context import ToolContext
+from duka.orchestrator.entities import Entities
+from duka.orchestrator.facts import Facts, ShownProduct
+from duka.orchestrator.templates import cart_lines, describe_item, kes, product_lines, say
+from duka.orchestrator.tools import call_tool
+from duka.orchestrator.tools.cart import OutOfStock, SizeUnavailable, sizes_of
+from duka.orchestrator.tools.registry import ToolInputInvalid
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    text: str
+    media_urls: list[str]
+    message_ids: list[str]
+    entities: Entities
+    language: str
+    profile: dict[str, Any] = field(default_factory=dict)
+
+
+def shown(ctx: ToolContext) -> list[ShownProduct]:
+    return [ShownProduct.from_json(p) for p in ctx.metadata.get("shown") or []]
+
+
+def remember_shown(ctx: ToolContext, products: list[ShownProduct]) -> None:
+    ctx.metadata["shown"] = [p.to_json() for p in products]
+
+
+def show_results(ctx: ToolContext, turn: Turn, facts: Facts, products: list[ShownProduct],
+                 header_key: str) -> Facts:
+    if not products:
+        facts.draft = say("no_results", turn.language)
+        return facts
+    remember_shown(ctx, products)
+    facts.products = products
+    facts.allow(*(p.price for p in products))
+    facts.draft = "\n".join([say(header_key, turn.language), product_lines(products),
+                             say("pick_hint", turn.language)])
+    facts.media_urls = [p.images[0] for p in products[:1] if p.images
+                        and p.images[0].startswith(("http://", "https://"))]
+    return facts
+
+
+def preferred_size(turn: Turn) -> str | None:
+    if turn.entities.sizes:
+        return turn.entities.sizes[0]
+    sizes = turn.profile.get("sizes_bought") or []
+    return str(turn.profile.get("preferred_size") or (sizes[0] if sizes else "")) or None
+
+
+def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    e = turn.entities
+    hits = call_tool(ctx, "search_products", text=turn.text, categories=list(e.categories),
+                     colors=list(e.colors), size=preferred_size(turn),
+                     max_price=e.max_price, limit=5)
+    facts.use_llm = True
+    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+
+
+def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    facts.use_llm = True
+    try:
+        analysis, hits = call_tool(ctx, "search_similar_products", image_url=turn.media_urls[0],
+                                   size=preferred_size(turn), limit=3)
+    except MediaRefused as exc:
+        log(logger, logging.WARNING, "customer photo refused", error=str(exc),
+            conversation_id=ctx.conversation_id)
+        facts.draft = say("photo_failed", turn.language)
+        facts.use_llm = False
+        return facts
+    facts.photo = {"garment": analysis.garment, "colors": list(analysis.colors),
+                   "pattern": analysis.pattern, "description": analysis.description}
+    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits],
+                        "results_photo")
+
+
+def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:
+    items = shown(ctx)
+    if entities.item_refs:
+        ref = entities.item_refs[0]
+        index = len(items) - 1 if ref == -1 else ref - 1
+        return items[index] if 0 <= index < len(items) else None
+    if entities.ref_color:
+        for item in items:
+            if entities.ref_color in item.colors:
+                return item
+    if len(items) == 1:
+        return items[0]
+    return None
+
+
+def question(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    item = resolve_shown(ctx, turn.entities)
+    facts.use_llm = True
+    if item is None:
+        facts.draft = say("which_item" if shown(ctx) else "nothing_shown", turn.language)
+        return facts
+    product = call_tool(ctx, "get_product_details", product_id=item.id)
+    current = ShownProduct.from_row(product)
+    facts.products = [current]
+    facts.allow(current.price)
+    parts = [say("price", turn.language, item=current.name, price=kes(current.price))]
+    sizes = [s for s in current.sizes if s.lower() != "free"]
+    if sizes:
+        parts.append(say("sizes", turn.language, sizes=", ".join(sizes)))
+    if current.colors:
+        parts.append(say("colors", turn.language, colors=", ".join(current.colors)))
+    parts.append(say("stock_left", turn.language, stock=current.stock))
+    facts.notes.append(f"Description: {product.get('description', '')}")
+    facts.draft = " ".join(parts)
+    return facts
+
+
+def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    item = resolve_shown(ctx, turn.entities)
+    pending = ctx.metadata.pop("pending_add", None)
+    if item is None and pending:
+        item = ShownProduct.from_json(pending)
+    if item is None:
+        facts.draft = say("which_item" if shown(ctx) else "nothing_shown", turn.language)
+        return facts
+    product = call_tool(ctx, "get_product_details", product_id=item.id)
+    sizes = sizes_of(product)
+    size = turn.entities.sizes[0] if turn.entities.sizes else None
+    if size is None and len(sizes) == 1:
+        size = sizes[0]
+    if size is None and sizes:
+        ctx.metadata["pending_add"] = item.to_json()
+        ctx.metadata["awaiting"] = "size"
+        facts.draft = say("which_size", turn.language, item=item.name, sizes=", ".join(sizes))
+        return facts
+    colors = (product.get("attrs") or {}).get("colors") or []
+    color = next((c for c in turn.entities.colors if c in colors), None) or \
+        (turn.entities.ref_color if turn.entities.ref_color in colors else None) or \
+        (colors[0] if len(colors) == 1 else None)
+    try:
+        cart = call_tool(ctx, "add_to_cart", product_id=item.id, size=size, color=color,
+                         quantity=turn.entities.quantity or 1)
+    except SizeUnavailable as exc:
+        facts.draft = say("size_unavailable", turn.language, item=exc.name, size=exc.size,
+                          sizes=", ".join(exc.sizes))
+        return facts
+    except OutOfStock as exc:
+        facts.draft = say("out_of_stock", turn.language, available=exc.available, item=exc.name,
+                          in_size=f" (size {exc.size})" if exc.size else "")
+        return facts
+    ctx.metadata["awaiting"] = "checkout_confirmation"
+    ctx.metadata["last_added"] = item.id
+    facts.allow(cart.total, *(i.line_total for i in cart.items), *(i.unit_price for i in cart.items))
+    facts.draft = "\n".join([
+        say("added", turn.language, item=describe_item(item.name, size, turn.entities.quantity or 1)),
+        cart_lines(cart, turn.language), say("checkout_prompt", turn.language)])
+    return facts
+
+
+def _cart_target(ctx: ToolContext, entities: Entities) -> Any:
+    cart = Cart.from_metadata(ctx.metadata)
+    if entities.ref_color or entities.colors:
+        colour = entities.ref_color or entities.colors[0]
+        for item in cart.items:
+            shown_item = next((s for s in shown(ctx) if s.id == item.product_id), None)
+            if item.color == colour or (shown_item and colour in shown_item.colors):
+                return item
+    if entities.item_refs:
+        ref = resolve_shown(ctx, entities)
+        if ref is not None:
+            return next((i for i in cart.items if i.product_id == ref.id), None)
+        index = entities.item_refs[0] - 1
+        return cart.items[index] if 0 <= index < len(cart.items) else None
+    last = ctx.metadata.get("last_added")
+    return next((i for i in cart.items if i.product_id == last), None) or \
+        (cart.items[0] if len(cart.items) == 1 else None)
+
+
+def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
+    target = _cart_target(ctx, turn.entities)
+    if target is None:
+        facts.draft = say("not_in_cart", turn.language) + "\n" + \
+            cart_lines(Cart.from_metadata(ctx.metadata), turn.language)
+        return facts
+    quantity = turn.entities.quantity if set_quantity else None
+    try:
+        cart = call_tool(ctx, "remove_from_cart", product_id=target.product_id, size=target.size,
+                         quantity=quantity)
+    except OutOfStock as exc:
+        facts.draft = say("out_of_stock", turn.language, available=exc.available, item=exc.name,
+                          in_size=f" (size {exc.size})" if exc.size else "")
+        return facts
+    except ToolInputInvalid:
+        facts.draft = say("not_in_cart", turn.language)
+        return facts
+    key = "quantity_set" if quantity else "removed"
+    label = describe_item(target.name, target.size, quantity or target.quantity)
+    facts.allow(cart.total, *(i.line_total for i in cart.items))
+    facts.draft = say(key, turn.language, item=label) + "\n" + cart_lines(cart, turn.language)
+    return facts
+
+
+def view_cart(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    cart = call_tool(ctx, "get_cart")
+    facts.allow(cart.total, *(i.line_total for i in cart.items))
+    facts.draft = cart_lines(cart, turn.language)
+    if cart.items:
+        facts.draft += "\n" + say("checkout_prompt", turn.language)
+    return facts
+
+
+def clear(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    call_tool(ctx, "clear_cart")
+    ctx.metadata.pop("awaiting", None)
+    facts.draft = say("cart_cleared", turn.language)
+    return facts

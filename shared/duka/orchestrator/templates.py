@@ -1,0 +1,155 @@
+"""Reply templates in English and Swahili, filled only with facts from tools and the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from duka.orchestrator.cart import Cart
+
+TEXT: dict[str, dict[str, str]] = {
+    "greeting": {
+        "en": "Hi{name}! Welcome to {shop}. Tell me what you're looking for (e.g. 'red dress "
+              "size M under 3k') or send a photo and I'll find it in our stock.",
+        "sw": "Karibu{name}! Hapa ni {shop}. Niambie unatafuta nini (mfano 'gauni nyekundu size "
+              "M chini ya 3k') au tuma picha nikutafutie.",
+    },
+    "results": {"en": "Here's what we have in stock:", "sw": "Hivi ndivyo tulivyo navyo:"},
+    "results_photo": {"en": "Closest matches to your photo:",
+                      "sw": "Hizi ndizo zinafanana na picha yako:"},
+    "pick_hint": {"en": "Reply e.g. 'I want #1 in size M'.",
+                  "sw": "Jibu mfano 'nataka #1 size M'."},
+    "no_results": {
+        "en": "Sorry, I couldn't find that in stock right now. Try another colour, style or "
+              "budget, or send a photo.",
+        "sw": "Pole, sijapata hiyo kwa stock sasa hivi. Jaribu rangi, mtindo au bei nyingine, "
+              "au tuma picha.",
+    },
+    "photo_failed": {
+        "en": "Sorry, I couldn't open that photo. Please send it again as an image (JPG/PNG).",
+        "sw": "Pole, sijaweza kufungua picha hiyo. Tafadhali itume tena kama picha (JPG/PNG).",
+    },
+    "which_item": {"en": "Which one? Reply with its number, e.g. #1.",
+                   "sw": "Ipi? Jibu na namba yake, mfano #1."},
+    "nothing_shown": {
+        "en": "Tell me what you're looking for first and I'll show you options.",
+        "sw": "Niambie kwanza unatafuta nini nikuonyeshe.",
+    },
+    "which_size": {"en": "Which size would you like for {item}? Available: {sizes}.",
+                   "sw": "Unataka size gani ya {item}? Zilizopo: {sizes}."},
+    "size_unavailable": {"en": "{item} doesn't come in size {size}. Available: {sizes}.",
+                         "sw": "{item} haipatikani kwa size {size}. Zilizopo: {sizes}."},
+    "out_of_stock": {
+        "en": "Sorry, we only have {available} of {item}{in_size} left.",
+        "sw": "Pole, zimebaki {available} tu za {item}{in_size}.",
+    },
+    "added": {"en": "Added {item} to your cart.", "sw": "Nimeongeza {item} kwa cart yako."},
+    "removed": {"en": "Removed {item} from your cart.", "sw": "Nimetoa {item} kwa cart yako."},
+    "quantity_set": {"en": "Updated: {item}.", "sw": "Nimebadilisha: {item}."},
+    "not_in_cart": {"en": "That item isn't in your cart.", "sw": "Hiyo haiko kwa cart yako."},
+    "cart": {"en": "Your cart:", "sw": "Cart yako:"},
+    "cart_empty": {"en": "Your cart is empty.", "sw": "Cart yako haina kitu."},
+    "cart_cleared": {"en": "Done, your cart is now empty.", "sw": "Sawa, cart yako iko wazi sasa."},
+    "checkout_prompt": {"en": "Ready to checkout? Reply 'checkout'.",
+                        "sw": "Uko tayari kulipa? Jibu 'checkout'."},
+    "ask_address": {
+        "en": "Where should we deliver? Send your area and a landmark (e.g. 'Kilimani, "
+              "Argwings Kodhek Rd, Apt 4B').",
+        "sw": "Tukuletee wapi? Tuma eneo na alama (mfano 'Kilimani, Argwings Kodhek Rd, "
+              "Apt 4B').",
+    },
+    "stk_sent": {
+        "en": "Order total {total} (incl. delivery {fee}). I've sent an M-Pesa prompt to "
+              "{phone}. Enter your PIN to pay.",
+        "sw": "Jumla ya order ni {total} (pamoja na delivery {fee}). Nimetuma ombi la M-Pesa "
+              "kwa {phone}. Weka PIN yako kulipa.",
+    },
+    "sold_out": {"en": "Sorry, {items} just sold out and I've removed it from your cart.",
+                 "sw": "Pole, {items} imeisha sasa hivi na nimeitoa kwa cart yako."},
+    "invalid_phone": {
+        "en": "That phone number doesn't look like a Kenyan M-Pesa number. Send one like "
+              "0712 345 678.",
+        "sw": "Namba hiyo si ya M-Pesa ya Kenya. Tuma kama 0712 345 678.",
+    },
+    "gateway_down": {
+        "en": "M-Pesa isn't responding right now; nothing was charged. Reply 'checkout' to "
+              "try again in a minute.",
+        "sw": "M-Pesa haijibu sasa hivi; hujakatwa pesa. Jibu 'checkout' kujaribu tena baada "
+              "ya dakika moja.",
+    },
+    "already_pending": {
+        "en": "An M-Pesa prompt for your order is already on your phone. Enter your PIN to pay.",
+        "sw": "Ombi la M-Pesa la order yako tayari liko kwa simu yako. Weka PIN kulipa.",
+    },
+    "outcome_unknown": {
+        "en": "I'm checking with M-Pesa whether the prompt reached you; I'll confirm shortly.",
+        "sw": "Ninathibitisha na M-Pesa kama ombi limefika; nitakujulisha punde.",
+    },
+    "no_order": {"en": "You don't have an order with us yet.",
+                 "sw": "Bado huna order nasi."},
+    "order_status": {"en": "Your order of {total}: payment {payment}, delivery {delivery}.",
+                     "sw": "Order yako ya {total}: malipo {payment}, delivery {delivery}."},
+    "handover": {
+        "en": "Sure, I've asked the owner to reply to you here. They'll get back to you shortly.",
+        "sw": "Sawa, nimemwomba mwenye duka akujibu hapa. Atakujibu hivi karibuni.",
+    },
+    "owner_alert": {"en": "Customer {phone} wants to talk to a person on WhatsApp. Last "
+                          "message: \"{text}\"", "sw": ""},
+    "thanks": {"en": "Karibu! Asante for shopping with {shop}.",
+               "sw": "Asante sana! Karibu tena {shop}."},
+    "other": {
+        "en": "I can help you find clothes, check prices and sizes, and pay with M-Pesa. "
+              "What are you looking for?",
+        "sw": "Naweza kukusaidia kupata nguo, bei na size, na kulipa kwa M-Pesa. Unatafuta nini?",
+    },
+    "price": {"en": "{item} is {price}.", "sw": "{item} ni {price}."},
+    "sizes": {"en": "Sizes: {sizes}.", "sw": "Size: {sizes}."},
+    "colors": {"en": "Colours: {colors}.", "sw": "Rangi: {colors}."},
+    "stock_left": {"en": "{stock} in stock.", "sw": "Zipo {stock}."},
+}
+
+PAYMENT_WORDS = {
+    "en": {"pending": "pending", "paid": "paid", "failed": "failed", "cancelled": "cancelled",
+           "expired": "expired", "shipped": "shipped", "delivered": "delivered"},
+    "sw": {"pending": "inasubiri", "paid": "imelipwa", "failed": "imeshindikana",
+           "cancelled": "imeghairiwa", "expired": "imepitwa na muda", "shipped": "imetumwa",
+           "delivered": "imefika"},
+}
+
+
+def lang_key(language: str) -> str:
+    return "en" if language == "en" else "sw"
+
+
+def say(key: str, language: str, **values: Any) -> str:
+    table = TEXT[key]
+    return (table.get(lang_key(language)) or table["en"]).format(**values)
+
+
+def kes(amount: Decimal | int | float) -> str:
+    return f"KES {Decimal(str(amount)):,.0f}"
+
+
+def product_lines(items: Sequence[Any]) -> str:
+    """Numbered list: '1. Name - KES 2,500 (S, M, L)'."""
+    lines = []
+    for number, item in enumerate(items, 1):
+        sizes = [s for s in item.sizes if s.lower() != "free"]
+        suffix = f" ({', '.join(sizes)})" if sizes else ""
+        lines.append(f"{number}. {item.name} - {kes(item.price)}{suffix}")
+    return "\n".join(lines)
+
+
+def describe_item(name: str, size: str | None, quantity: int) -> str:
+    return f"{quantity} x {name}" + (f" (size {size})" if size else "")
+
+
+def cart_lines(cart: Cart, language: str) -> str:
+    if not cart.items:
+        return say("cart_empty", language)
+    lines = [say("cart", language)]
+    lines += [f"- {describe_item(i.name, i.size, i.quantity)} - {kes(i.line_total)}"
+              for i in cart.items]
+    lines.append(f"Total: {kes(cart.total)}")
+    return "\n".join(lines)

@@ -1,0 +1,13 @@
+"""Tools by category; importing this package registers all of them."""
+
+from duka.orchestrator.tools import (  # noqa: F401 - imported to register
+    cart,
+    customers,
+    images,
+    memory,
+    payments,
+    products,
+)
+from duka.orchestrator.tools.registry import TOOLS, Tool, call_tool
+
+__all__ = ["TOOLS", "Tool", "call_tool"]
