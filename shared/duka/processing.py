@@ -7,7 +7,8 @@ from typing import Any
 
 from duka.db.pool import tenant_transaction
 from duka.logs import log
-from duka.replies import keyword_reply
+from duka.orchestrator.run import run_turn
+from duka.replies import split_reply
 from duka.store import businesses, conversations, messages
 from duka.whatsapp import SendRejected, send_whatsapp
 
@@ -41,16 +42,30 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
         inbound = messages.unanswered_inbound(conn, conversation_id)
         if not inbound or conversation["status"] == "handed_over":
             return
-        reply = keyword_reply(conn, inbound)
-        messages.insert_outbound_intent(
-            conn,
-            business_id=business_id,
-            conversation_id=conversation_id,
-            content=reply.text,
-            media_urls=reply.media_urls,
-            answers=[str(m["id"]) for m in inbound],
-            metadata=reply.metadata,
-        )
+        business = businesses.get_business(conn, business_id)
+        assert business is not None
+        result = run_turn(conn, business, conversation, inbound)
+        answers = [str(m["id"]) for m in inbound]
+        for index, part in enumerate(split_reply(result.text)):
+            messages.insert_outbound_intent(
+                conn,
+                business_id=business_id,
+                conversation_id=conversation_id,
+                content=part,
+                media_urls=result.media_urls if index == 0 else (),
+                answers=answers if index == 0 else (),
+                metadata=result.record if index == 0 else {},
+            )
+        for extra in result.extra_messages:
+            messages.insert_outbound_intent(
+                conn,
+                business_id=business_id,
+                conversation_id=conversation_id,
+                content=extra["text"],
+                answers=(),
+                role=extra.get("role", "system"),
+                metadata={"to": extra["to"]},
+            )
 
 
 def deliver_pending(business_id: str, conversation_id: str) -> None:
@@ -72,7 +87,7 @@ def deliver_pending(business_id: str, conversation_id: str) -> None:
             try:
                 sent = send_whatsapp(
                     from_number=business["whatsapp_number"],
-                    to_number=conversation["customer_phone"],
+                    to_number=message["metadata"].get("to") or conversation["customer_phone"],
                     body=message["content"],
                     media_urls=[a["url"] for a in message["attachments"] if a.get("url")],
                 )

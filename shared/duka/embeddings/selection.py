@@ -30,7 +30,9 @@ def get_embedding_settings() -> EmbeddingSettings:
     try:
         dimension = int(raw)
     except ValueError as exc:
-        raise ConfigError(f"GEMINI_EMBEDDING_DIMENSION must be a whole number, got {raw!r}") from exc
+        raise ConfigError(
+            f"GEMINI_EMBEDDING_DIMENSION must be a whole number, got {raw!r}"
+        ) from exc
     if not 1 <= dimension <= MAX_INDEXED_DIMENSION:
         raise ConfigError(
             f"GEMINI_EMBEDDING_DIMENSION must be 1..{MAX_INDEXED_DIMENSION} (pgvector's index"

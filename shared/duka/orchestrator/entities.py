@@ -48,13 +48,14 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 _ELONGATION = re.compile(r"([a-wyz])\1{2,}")  # "sawaaa" -> "sawa"; x spared for "xxxl"
 _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_REWRITES = {**vocab.SPELLING, **vocab.CHAT_SYNONYMS}
 
 
 def normalize(text: str) -> str:
     """Lower-case, straighten quotes, undo elongations and fix common typos."""
     lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     lowered = _ELONGATION.sub(r"\1", lowered)
-    fixed = _WORD.sub(lambda m: vocab.SPELLING.get(m.group(), m.group()), lowered)
+    fixed = _WORD.sub(lambda m: _REWRITES.get(m.group(), m.group()), lowered)
     return " ".join(fixed.split())
 
 
@@ -135,7 +136,7 @@ _ORDINAL_WORDS = {**vocab.ENGLISH_ORDINALS, **vocab.SWAHILI_ORDINALS}
 _SIZE_TOKEN = rf"(?:{alternation(vocab.LETTER_SIZES)}|\d{{1,2}})"
 _SIZE_LIST = rf"{_SIZE_TOKEN}(?:\s*(?:,|/|\bor\b|\band\b|\bau\b|\bna\b|&)\s*{_SIZE_TOKEN})*"
 _SIZES_AFTER_CUE = re.compile(
-    rf"\b(?:sizes?|saizi|sz|uk|in\s+(?:an?\s+)?)\s*:?\s*({_SIZE_LIST})\b"
+    rf"\b(?:(?:sizes?|saizi|sz|uk)(?:\s+(?:is|ni|ya))?|in\s+(?:an?\s+)?)\s*:?\s*({_SIZE_LIST})\b"
     r"(?!\s*(?:min|mins|minutes|hours|hrs|days|weeks|k|thao|bob|pieces|pcs|pairs)\b)"
 )
 _SIZE_WORD = re.compile(r"\b(xs|xl|xxl|xxxl|2xl|3xl|extra\s+small|extra\s+large|x-large)\b")
@@ -143,7 +144,9 @@ _SIZE_LETTER_AS_TYPED = re.compile(r"(?<![\w'#-])([SML])(?![\w'-])")
 
 _DEMONSTRATIVE = r"(?:the|that|this|those|these|hiyo|hio|iyo|ile|hii|hizo|hizi|izo|zile)"
 _COLOUR = re.compile(rf"\b({alternation(vocab.COLOURS)})\b")
-_REF_BEFORE_COLOUR = re.compile(rf"\b{_DEMONSTRATIVE}\s+(?:(?:ya|la|cha|za)\s+)?(?:rangi\s+ya\s+)?$")
+_REF_BEFORE_COLOUR = re.compile(
+    rf"\b{_DEMONSTRATIVE}\s+(?:(?:ya|la|cha|za)\s+)?(?:rangi\s+ya\s+)?$"
+)
 _REF_AFTER_COLOUR = re.compile(r"^\s+ones?\b")
 _CATEGORY = re.compile(rf"\b({alternation(vocab.CATEGORIES)})(?:e?s)?\b")
 
@@ -155,9 +158,11 @@ _QUANTITY = tuple(
     for pattern in (
         r"\bx\s?(\d{1,2})\b",
         rf"\b({_NUMBER})\s*(?:pieces|piece|pcs|pc|pairs|pair|units|vipande|kipande|of)\b",
-        rf"\b(?:make (?:it|that|them|the \w+)|change (?:it |the )?(?:quantity |qty )?to|"
-        rf"reduce (?:it )?to|increase (?:it )?to|iwe|weka|niwekee|add|ongeza|nipe|nipatie|"
-        rf"give me|get me|i want|i need|nataka|only|just|quantity|qty)\s+({_NUMBER})\b",
+        rf"\b(?:make (?:it|that|them|the \w+)|(?:change|reduce|increase|punguza|ongeza|badilisha)"
+        rf"(?: [\w#]+){{0,3}}? (?:to|hadi|mpaka|iwe)|iwe|weka|niwekee|add|ongeza|nipe|nipatie|"
+        rf"give me|get me|can i (?:get|have)|i want|i need|nataka|only|just|quantity|qty)"
+        rf"\s+({_NUMBER})\b",
+        rf"\b({_NUMBER})\s+(?:instead|badala)\b",
         rf"\b(\d{{1,2}})\s+{_CATEGORY.pattern}",
         rf"\b({_SW_NUMBER}|two|three|four|five|six|seven|eight|nine)\b",
     )
@@ -169,16 +174,15 @@ _NO = re.compile(rf"^\W*{_FILLER}{alternation(vocab.NO_PHRASES)}(?!\w)")
 
 
 def _take_item_refs(text: str) -> tuple[tuple[int, ...], str]:
-    found: list[tuple[int, int]] = []
+    found: list[tuple[tuple[int, int], int]] = []
     for match in _NUMBERED_REF.finditer(text):
-        found.append((match.start(), int(match.group(1) or match.group(2))))
+        found.append((match.span(), int(match.group(1) or match.group(2))))
     for match in _ORDINAL_REF.finditer(text):
         digits, *words = match.groups()
         ordinal = int(digits) if digits else _ORDINAL_WORDS[next(w for w in words if w)]
-        found.append((match.start(), ordinal))
-    spans = [m.span() for m in (*_NUMBERED_REF.finditer(text), *_ORDINAL_REF.finditer(text))]
+        found.append((match.span(), ordinal))
     refs = tuple(dict.fromkeys(ref for _, ref in sorted(found) if ref != 0))
-    return refs, mask(text, spans)
+    return refs, mask(text, [span for span, _ in found])
 
 
 def _categories(text: str) -> tuple[str, ...]:
@@ -239,7 +243,8 @@ def _quantity(text: str) -> int | None:
 _AREA = re.compile(rf"\b({alternation(vocab.DELIVERY_AREAS)})\b")
 _ADDRESS_CUE = re.compile(
     r"\b(?:deliver(?:y)?(?:\s+it)?\s+(?:to|iwe|kwa|there|here)|niletee|nitumie\s+kwa"
-    r"|send\s+(?:it\s+)?to|drop\s+(?:it\s+)?(?:off\s+)?at|address|location|estate|road|rd"
+    r"|send\s+(?:it\s+)?to|drop\s+(?:it\s+)?(?:off\s+)?at|(?:my|our)\s+(?:address|location)"
+    r"|(?:address|location)\s*(?:is|ni|:)|estate|road|rd"
     r"|street|st|avenue|ave|apartments?|apts?|house|hse|court|flats?|block|floor|plot|stage"
     r"|building|plaza|mall|centre|center|gate|phase|lane)\b"
 )
@@ -248,8 +253,9 @@ _NEAR_CUE = re.compile(
     r"|naishi|i'm (?:in|at)|i am (?:in|at)|we(?:'re| are) (?:in|at)|(?:i|we) (?:stay|live))\b"
 )
 _PLACE_QUESTION = re.compile(
-    r"\b(?:do you|can you|could you|will you|mnafika|mnadeliver|mnaleta|mnatuma|mnapeleka"
-    r"|how much|bei|ngapi|charges?|fee|how long|where is your|mko wapi|duka liko)\b"
+    r"\b(?:do you|can you|could you|will you|mnaweza|unaweza|mnafika|mnadeliver|mnaleta"
+    r"|mnatuma|mnapeleka|how much|price|cost|bei|ngapi|charges?|fee|how long|where is your"
+    r"|your (?:location|address)|mko wapi|duka liko)\b"
 )
 _ADDRESS_LEAD = re.compile(
     r"^\W*(?:(?:please|pls|kindly|ok|okay|sawa|poa|hi)\W+)*"

@@ -1,13 +1,13 @@
 """Tell English, Swahili/Sheng and code-switched messages apart, so replies can match."""
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from duka.orchestrator import vocabulary as vocab
 from duka.orchestrator.entities import normalize
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     EN = "en"
     SW = "sw"
     MIXED = "mixed"
@@ -41,6 +41,8 @@ def detect_language(text: str) -> Language:
         return Language.EN
     if english == 0:
         return Language.SW
-    return Language.MIXED if min(swahili, english) / total >= _MIXED_SHARE else (
-        Language.SW if swahili > english else Language.EN
+    return (
+        Language.MIXED
+        if min(swahili, english) / total >= _MIXED_SHARE
+        else (Language.SW if swahili > english else Language.EN)
     )

@@ -17,7 +17,7 @@ def _expand(groups: dict[str, str]) -> dict[str, str]:
     return table
 
 
-# Common typos and texting shortcuts, rewritten before any rule runs.
+# Common typos and texting shortcuts, rewritten before any rule runs (and in catalogue search).
 SPELLING: dict[str, str] = _expand(
     {
         "how": "hw | hww",
@@ -60,6 +60,10 @@ SPELLING: dict[str, str] = _expand(
         "number": "nmbr | numba",
     }
 )
+
+# Chat-only synonyms folded before the intent rules; kept out of SPELLING so catalogue search
+# still tells a "basket bag" from a cart.
+CHAT_SYNONYMS: dict[str, str] = _expand({"cart": "basket | trolley"})
 
 COLOURS: dict[str, str] = _expand(
     {
@@ -237,8 +241,8 @@ SWAHILI_ORDINALS: dict[str, int] = {
 }  # fmt: skip
 
 YES_PHRASES = (
-    "yes please | yes | yess | yeah | yea | yep | yup | okay | ok | k | sure | of course"
-    " | alright | correct | go ahead | confirm | confirmed | ndio | ndiyo | sawa sawa"
+    "yes please | yes | yess | yeah | yea | yep | yup | yap | yeap | okay | ok | k | sure"
+    " | of course | alright | correct | go ahead | confirm | confirmed | ndio | ndiyo | sawa sawa"
     " | sawa | poa | fiti | haya | kabisa | eeh | ehe | iko sawa"
 ).split(" | ")
 NO_PHRASES = (
@@ -259,11 +263,12 @@ SWAHILI_WORDS = frozenset(
     venye kitu vitu mtu watu kuongea ongea lipa lipia toa ondoa weka futa ongeza punguza yote
     zote tu pia lakini kama sababu rangi saizi nguo moja mbili tatu nne tano sita saba nane tisa
     kumi elfu mia pili kwanza mwisho chini juu zaidi kubwa ndogo kidogo leo kesho jana saa siku
-    wiki mzigo wangu tafadhali pole shukran kwaheri baadaye nashukuru ubarikiwe sana manze msee
-    buda bana maze kwani mbona wacha ngoja tena bado nini nani hapa huko hapo ama au ata hata
-    haya sitaki siwezi chagua chukua nunua simu namba nambari hivi saidia nisaidie msaada tafuta
-    natafuta ina nyuma mbele karibu badala iwe tangu nione zingine nyingine chochote upya duka harusi
-    mapya asubuhi mchana jioni usiku kusema sema nipigie mwenyewe tumia tuma huku
+    wiki mzigo tafadhali pole shukran kwaheri baadaye nashukuru ubarikiwe sana manze msee buda
+    bana maze kwani mbona wacha ngoja tena bado nini nani hapa huko hapo ama au ata hata haya
+    sitaki siwezi chagua chukua nunua simu namba nambari hivi saidia nisaidie msaada tafuta
+    natafuta ina nyuma mbele badala iwe tangu nione zingine nyingine chochote upya duka harusi
+    mapya asubuhi mchana jioni usiku kusema sema mwenyewe tumia tuma huku naishi nakaa nakuja
+    ndefu fupi dada kaka mresh kuja enda leta nipigia wenu ingine kila
     """.split()
 )
 ENGLISH_WORDS = frozenset(
@@ -281,6 +286,8 @@ ENGLISH_WORDS = frozenset(
     something so very helping helpful been back sent money open close time shop located return
     fit doesn't don't haven't isn't anymore way track picked far sell saw discount delivering
     days nothing once work stay live near opposite address because if then they them he she his
-    her him people thing things know think
+    her him people thing things know think out check proceed up down off let's going expect
+    update arrived hasn't changed mind hope well lot put into onto before after now today
+    tomorrow yesterday week weekend outfit clothes anything somebody anyone
     """.split()
 )

@@ -1,8 +1,7 @@
-"""Products: catalogue rows, their search text, and keyword search within one business."""
+"""Products: catalogue rows, their search index entry, and keyword search within one business."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,34 +71,45 @@ def get_product(conn: Connection, product_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM products WHERE id = %s", (product_id,)).fetchone()
 
 
-def search_document(product: dict[str, Any]) -> str:
-    """The text keyword search (and, later, the embedding) is built from."""
-    attrs = product.get("attrs") or {}
-    parts = [
-        product["name"],
-        product.get("description") or "",
-        product.get("category") or "",
-        product["sku"],
-        " ".join(attrs.get("colors", [])),
-        " ".join(str(s) for s in attrs.get("sizes", [])),
-    ]
-    return " ".join(p for p in parts if p).lower()
+@dataclass(frozen=True)
+class IndexEntry:
+    """Everything search reads about a product, rebuilt together by embed_product."""
+
+    search_text: str
+    search_tags: list[str]
+    content_hash: str
+    embedding: list[float] | None
+    embedding_model: str
+    image_analysis: dict[str, Any] | None
 
 
-def content_hash(document: str) -> str:
-    return hashlib.sha256(document.encode()).hexdigest()
-
-
-def save_search_document(conn: Connection, product_id: str, document: str) -> bool:
-    """Store the search text; returns False when the content had not changed."""
-    digest = content_hash(document)
+def save_index(conn: Connection, product_id: str, seen_updated_at: Any, entry: IndexEntry) -> bool:
+    """Store the entry unless the product changed since it was read (its own event follows)."""
+    vector = None if entry.embedding is None else "[" + ",".join(map(str, entry.embedding)) + "]"
     row = conn.execute(
-        "UPDATE products SET search_text = %s, content_hash = %s, indexed_at = now()"
-        " WHERE id = %s AND content_hash IS DISTINCT FROM %s RETURNING id",
-        (document, digest, product_id, digest),
+        "UPDATE products SET search_text = %s, search_tags = %s, content_hash = %s,"
+        " embedding = %s::vector, embedding_model = %s, image_analysis = %s, indexed_at = now()"
+        " WHERE id = %s AND updated_at = %s RETURNING id",
+        (
+            entry.search_text,
+            entry.search_tags,
+            entry.content_hash,
+            vector,
+            entry.embedding_model,
+            None if entry.image_analysis is None else Jsonb(entry.image_analysis),
+            product_id,
+            seen_updated_at,
+        ),
     ).fetchone()
-    if row is None:
-        conn.execute("UPDATE products SET indexed_at = now() WHERE id = %s", (product_id,))
+    return row is not None
+
+
+def mark_indexed(conn: Connection, product_id: str, seen_updated_at: Any) -> bool:
+    """Nothing to rebuild: record that the entry is current for this version of the product."""
+    row = conn.execute(
+        "UPDATE products SET indexed_at = now() WHERE id = %s AND updated_at = %s RETURNING id",
+        (product_id, seen_updated_at),
+    ).fetchone()
     return row is not None
 
 
