@@ -46,6 +46,7 @@ class Settings:
     paylink_webhook_secret: str | None
     media_max_bytes: int
     db_pool_max: int
+    burst_window_ms: int
 
     @property
     def is_local(self) -> bool:
@@ -93,6 +94,7 @@ def get_settings() -> Settings:
         paylink_webhook_secret=_env("PAYLINK_WEBHOOK_SECRET"),
         media_max_bytes=_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024),
         db_pool_max=_int("DB_POOL_MAX", 8),
+        burst_window_ms=_int("BURST_WINDOW_MS", 1500),
     )
     if not settings.is_local:
         _check_production(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from duka.bursts import wait_for_burst
 from duka.db.pool import tenant_transaction
 from duka.logs import log
 from duka.orchestrator.run import run_turn
@@ -22,6 +23,7 @@ def process_inbound_event(payload: dict[str, Any]) -> None:
     if not business_id or not conversation_id:
         log(logger, logging.ERROR, "inbound event without ids; acknowledged", payload=payload)
         return
+    wait_for_burst(business_id, payload.get("message_id"))
     answer_conversation(business_id, conversation_id)
     deliver_pending(business_id, conversation_id)
 

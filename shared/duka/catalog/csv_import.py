@@ -6,7 +6,10 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import urlparse
 
+from duka.orchestrator import vocabulary as vocab
 from duka.store.products import ProductInput
 
 COLUMNS = ("sku", "name", "description", "price", "stock", "category", "colors", "sizes", "images")
@@ -28,11 +31,34 @@ class CatalogueInvalid(Exception):
         self.errors = errors
 
 
+KNOWN_SIZES = frozenset(
+    {*vocab.LETTER_SIZES.values(), "FREE", "ONE SIZE"}
+    | {str(n) for n in (*vocab.CLOTHING_SIZE_RANGE, *vocab.SHOE_SIZE_RANGE)}
+)
+
+
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(";") if part.strip())
 
 
-def _parse_row(row: dict[str, str | None], line: int, seen: set[str]) -> ProductInput:
+def _check_sizes(sizes: tuple[str, ...]) -> None:
+    unknown = [size for size in sizes if size not in KNOWN_SIZES]
+    if unknown:
+        raise ValueError(f"unknown size(s) {', '.join(unknown)} (use XS-XXXL, 6-24, 36-45 or Free)")
+
+
+def _check_image(ref: str, base_dir: Path | None) -> None:
+    if "://" in ref:
+        parsed = urlparse(ref)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"image URL {ref!r} is not a well-formed http(s) URL")
+    elif base_dir is not None and not (base_dir / ref).is_file():
+        raise ValueError(f"image file {ref!r} does not exist")
+
+
+def _parse_row(
+    row: dict[str, str | None], line: int, seen: set[str], base_dir: Path | None
+) -> ProductInput:
     missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
@@ -51,6 +77,11 @@ def _parse_row(row: dict[str, str | None], line: int, seen: set[str]) -> Product
         raise ValueError(f"stock {row['stock']!r} is not a whole number") from None
     if stock < 0:
         raise ValueError("stock cannot be negative")
+    sizes = tuple(s.upper() for s in _split(row.get("sizes")))
+    _check_sizes(sizes)
+    images = _split(row.get("images"))
+    for image in images:
+        _check_image(image, base_dir)
     seen.add(sku)
     return ProductInput(
         sku=sku,
@@ -60,12 +91,13 @@ def _parse_row(row: dict[str, str | None], line: int, seen: set[str]) -> Product
         stock=stock,
         category=(row.get("category") or "").strip().lower(),
         colors=tuple(c.lower() for c in _split(row.get("colors"))),
-        sizes=tuple(s.upper() for s in _split(row.get("sizes"))),
-        images=_split(row.get("images")),
+        sizes=sizes,
+        images=images,
     )
 
 
-def parse_catalogue(text: str) -> list[ProductInput]:
+def parse_catalogue(text: str, base_dir: Path | None = None) -> list[ProductInput]:
+    """Every row validated; `base_dir` (the CSV's folder) makes local image paths checkable."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -77,7 +109,7 @@ def parse_catalogue(text: str) -> list[ProductInput]:
     seen: set[str] = set()
     for row in reader:
         try:
-            items.append(_parse_row(row, reader.line_num, seen))
+            items.append(_parse_row(row, reader.line_num, seen, base_dir))
         except ValueError as exc:
             errors.append(RowError(reader.line_num, str(exc)))
     if errors:

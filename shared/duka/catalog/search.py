@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from duka.catalog import retrieval
@@ -74,7 +75,14 @@ def active_embedding_model() -> str:
 
 def embed_query(text: str) -> list[float]:
     """A query vector from the active model; raises LLMUnavailable when Gemini fails."""
-    return get_embedder().embed([text], "RETRIEVAL_QUERY")[0]
+    return list(_cached_query_vector(get_embedder().name, text))
+
+
+@lru_cache(maxsize=2048)
+def _cached_query_vector(model: str, text: str) -> tuple[float, ...]:
+    # Customers repeat themselves ("red dress"); the model name keys the cache, so a vector of
+    # one model is never served after switching to another. Failures are not cached.
+    return tuple(get_embedder().embed([text], "RETRIEVAL_QUERY")[0])
 
 
 def search_products(conn: Connection, query: SearchQuery) -> list[ProductHit]:
