@@ -17,7 +17,9 @@ import pytest
 from duka.catalog.search import ProductHit, SearchQuery, search_products, search_similar_products
 from duka.db.pool import Connection, tenant_transaction
 from duka.images.synthetic import garment_photo
+from duka.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.conftest import random_kenyan_number
+from tests.test_image_analysis import gemini_online  # noqa: F401  (fixture)
 
 DEMO_CSV = Path(__file__).parents[1] / "shared" / "duka" / "demo" / "catalogue.csv"
 SEARCH_SET = Path(__file__).parent / "data" / "search_set.jsonl"
@@ -162,6 +164,31 @@ def test_photo_of_a_red_dress_from_outside_the_catalogue_finds_red_dresses_in_st
     assert analysis.source == "pixels" and analysis.colors == ("red",)
     assert analysis.pattern == "plain"
     assert hits[0].sku == "NY-D002" and hits[0].has_size
+
+
+def test_online_photo_search_keeps_to_the_garment_gemini_sees(
+    shop: Connection,
+    gemini_online: FakeGemini,  # noqa: F811
+) -> None:
+    gemini_online.script(
+        Reply(
+            {
+                "garment": "skirt",
+                "colors": ["red", "yellow"],
+                "pattern": "ankara print",
+                "style": "flared",
+                "sleeves": None,
+                "length": "knee-length",
+            }
+        )
+    )
+    photo = garment_photo("skirt", ["red", "yellow"], pattern="striped", seed=8)
+
+    analysis, hits = search_similar_products(shop, photo, "image/jpeg", limit=3)
+
+    assert (analysis.source, analysis.garment) == ("gemini", "skirt")
+    assert hits[0].sku == "NY-S004"
+    assert all(hit.category == "skirt" for hit in hits)
 
 
 def test_another_boutiques_products_are_never_found(stack: dict[str, str], demo: str) -> None:

@@ -1,4 +1,8 @@
-"""Pub/Sub function (product-changed): rebuild a product's search entry; redelivery is harmless."""
+"""Pub/Sub function (product-changed): rebuild a product's search entry and embedding.
+
+Redelivery is harmless (unchanged content is skipped); a failure raises so Pub/Sub retries.
+The embedding model loads on the first event and is then reused by this process.
+"""
 
 import functions_framework
 from cloudevents.http import CloudEvent

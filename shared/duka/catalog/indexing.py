@@ -30,8 +30,13 @@ def index_product(business_id: str, product_id: str) -> bool:
     with tenant_transaction(business_id) as conn:
         product = products.get_product(conn, product_id)
     if product is None:
-        log(logger, logging.WARNING, "product-changed for a missing product; acknowledged",
-            business_id=business_id, product_id=product_id)  # fmt: skip
+        log(
+            logger,
+            logging.WARNING,
+            "product-changed for a missing product; acknowledged",
+            business_id=business_id,
+            product_id=product_id,
+        )
         return False
     embedder = get_embedder()
     photo = _photo_analysis(product, business_id)
@@ -52,8 +57,14 @@ def index_product(business_id: str, product_id: str) -> bool:
     )
     with tenant_transaction(business_id) as conn:
         saved = products.save_index(conn, product_id, product["updated_at"], entry)
-    log(logger, logging.INFO, "product indexed" if saved else "product changed meanwhile; skipped",
-        business_id=business_id, product_id=product_id, model=embedder.name)  # fmt: skip
+    log(
+        logger,
+        logging.INFO,
+        "product indexed" if saved else "product changed meanwhile; skipped",
+        business_id=business_id,
+        product_id=product_id,
+        model=embedder.name,
+    )
     return saved
 
 
@@ -75,6 +86,13 @@ def _photo_analysis(product: dict[str, Any], business_id: str) -> ImageAnalysis 
         data, content_type = load_product_image(images[0])
         return analyze_image(data, content_type)
     except (ImageUnavailable, ImageUnreadable) as exc:
-        log(logger, logging.WARNING, "product image skipped", business_id=business_id,
-            product_id=str(product["id"]), image=images[0], error=str(exc))  # fmt: skip
+        log(
+            logger,
+            logging.WARNING,
+            "product image skipped",
+            business_id=business_id,
+            product_id=str(product["id"]),
+            image=images[0],
+            error=str(exc),
+        )
         return None

@@ -173,8 +173,14 @@ def _query_vector(text: str, business_id: str) -> list[float] | None:
     try:
         return embed_query(expanded_query(text))
     except LLMUnavailable as exc:
-        log(logger, logging.WARNING, "query embedding unavailable; keyword-only ranking",
-            business_id=business_id, reason=exc.reason, detail=exc.detail)  # fmt: skip
+        log(
+            logger,
+            logging.WARNING,
+            "query embedding unavailable; keyword-only ranking",
+            business_id=business_id,
+            reason=exc.reason,
+            detail=exc.detail,
+        )
         return None
 
 

@@ -17,36 +17,13 @@ SIDE = 320
 Shape = list[tuple[float, float]]
 
 # Outlines on a unit square (x right, y down).
-SHAPES: dict[str, list[Shape]] = {
-    "dress": [
-        [(0.38, 0.08), (0.62, 0.08), (0.66, 0.32), (0.8, 0.92), (0.2, 0.92), (0.34, 0.32)],
-    ],
-    "skirt": [[(0.33, 0.2), (0.67, 0.2), (0.82, 0.85), (0.18, 0.85)]],
-    "trousers": [
-        [
-            (0.32, 0.1),
-            (0.68, 0.1),
-            (0.7, 0.92),
-            (0.53, 0.92),
-            (0.5, 0.35),
-            (0.47, 0.92),
-            (0.3, 0.92),
-        ],
-    ],  # fmt: skip
-    "top": [
-        [
-            (0.3, 0.2),
-            (0.7, 0.2),
-            (0.85, 0.35),
-            (0.76, 0.43),
-            (0.7, 0.38),
-            (0.7, 0.78),
-            (0.3, 0.78),
-            (0.3, 0.38),
-            (0.24, 0.43),
-            (0.15, 0.35),
-        ],
-    ],  # fmt: skip
+SHAPES: dict[str, Shape] = {
+    "dress": [(0.38, 0.08), (0.62, 0.08), (0.66, 0.32), (0.8, 0.92), (0.2, 0.92), (0.34, 0.32)],
+    "skirt": [(0.33, 0.2), (0.67, 0.2), (0.82, 0.85), (0.18, 0.85)],
+    "trousers": [(0.32, 0.1), (0.68, 0.1), (0.7, 0.92), (0.53, 0.92), (0.5, 0.35), (0.47, 0.92)]
+    + [(0.3, 0.92)],
+    "top": [(0.3, 0.2), (0.7, 0.2), (0.85, 0.35), (0.76, 0.43), (0.7, 0.38), (0.7, 0.78)]
+    + [(0.3, 0.78), (0.3, 0.38), (0.24, 0.43), (0.15, 0.35)],
 }
 
 
@@ -63,8 +40,7 @@ def garment_photo(
     rgb = [PROTOTYPES[c][0] for c in colours]
     mask = Image.new("L", (SIDE, SIDE), 0)
     draw = ImageDraw.Draw(mask)
-    for outline in SHAPES[garment]:
-        draw.polygon([(x * SIDE, y * SIDE) for x, y in outline], fill=255)
+    draw.polygon([(x * SIDE, y * SIDE) for x, y in SHAPES[garment]], fill=255)
     fabric = Image.new("RGB", (SIDE, SIDE), rgb[0])
     if pattern != "plain" and len(rgb) > 1:
         _print(fabric, rgb[1:], pattern, rng)
@@ -85,7 +61,10 @@ def _print(
         width = rng.randint(10, 16)
         for i, x in enumerate(range(-SIDE, SIDE * 2, width * 2)):
             colour = colours[i % len(colours)]
-            draw.polygon([(x, 0), (x + width, 0), (x + width + SIDE // 3, SIDE), (x + SIDE // 3, SIDE)], fill=colour)  # fmt: skip
+            draw.polygon(
+                [(x, 0), (x + width, 0), (x + width + SIDE // 3, SIDE), (x + SIDE // 3, SIDE)],
+                fill=colour,
+            )
     else:
         for i in range(260):
             x, y, r = rng.randint(0, SIDE), rng.randint(0, SIDE), rng.randint(5, 11)

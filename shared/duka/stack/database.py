@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -59,8 +61,20 @@ def start_local_database(data_dir: Path) -> DatabaseUrls:
 
 
 def stop_local_database(data_dir: Path) -> None:
-    if (data_dir / "postmaster.pid").exists():
+    """Fast shutdown (SIGINT to the postmaster), waiting for it to exit."""
+    pid_file = data_dir / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         try:
-            _pg_ctl(["-w", "-m", "fast", "stop"], data_dir)
-        except Exception:  # noqa: BLE001 - already stopped is fine
-            pass
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)

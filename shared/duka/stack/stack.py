@@ -60,6 +60,8 @@ class Stack:
     ports: StackPorts = field(default_factory=StackPorts)
     extra_env: dict[str, str] = field(default_factory=dict)
     scheduler_interval: float = 60.0
+    # Share another stack's database (tests run a second stack with a different environment).
+    shared_database: database.DatabaseUrls | None = None
 
     @property
     def state_path(self) -> Path:
@@ -70,7 +72,7 @@ class Stack:
         self.home.mkdir(parents=True, exist_ok=True)
         if self.is_up():
             return self.env()
-        urls = database.start_local_database(self.home / "pgdata")
+        urls = self.shared_database or database.start_local_database(self.home / "pgdata")
         logs = self.home / "logs"
         pids: dict[str, int] = {}
         pids["emulator"] = pubsub.start_emulator(
@@ -189,7 +191,8 @@ class Stack:
             for pid in json.loads(self.state_path.read_text())["pids"].values():
                 processes.stop_group(pid)
             self.state_path.unlink()
-        database.stop_local_database(self.home / "pgdata")
+        if self.shared_database is None:
+            database.stop_local_database(self.home / "pgdata")
 
     def wait_forever(self) -> None:
         try:
