@@ -14,22 +14,25 @@ DEMO_CSV = Path(__file__).resolve().parents[1] / "shared" / "duka" / "demo" / "c
 
 
 def create_demo_boutique(settings: dict[str, Any] | None = None) -> dict[str, str]:
+    import csv
+
     from duka.catalog.importer import import_catalogue
     from duka.cli import DEMO_NAME
     from duka.db.pool import transaction
     from duka.demo.images import write_demo_images
     from duka.store.businesses import create_business
 
-    import csv
-
     with DEMO_CSV.open() as handle:
-        write_demo_images(DEMO_CSV.parent / "images",
-                          [(r["sku"], r["colors"].split(";")) for r in csv.DictReader(handle)])
+        write_demo_images(
+            DEMO_CSV.parent / "images",
+            [(r["sku"], r["colors"].split(";")) for r in csv.DictReader(handle)],
+        )
     number = random_kenyan_number()
     owner = random_kenyan_number()
     with transaction() as conn:
-        business_id = create_business(conn, name=DEMO_NAME, whatsapp_number=number, phone=owner,
-                                      settings=settings or {})
+        business_id = create_business(
+            conn, name=DEMO_NAME, whatsapp_number=number, phone=owner, settings=settings or {}
+        )
     import_catalogue(DEMO_CSV, number, wait=True, timeout=60)
     return {"id": business_id, "number": number, "owner": owner}
 
@@ -45,8 +48,9 @@ def customer_phone(stack: dict[str, str], business_number: str) -> WhatsAppSimul
     )
 
 
-def say(phone: WhatsAppSimulator, text: str, photo: Path | None = None,
-        timeout: float = 30.0) -> str:
+def say(
+    phone: WhatsAppSimulator, text: str, photo: Path | None = None, timeout: float = 30.0
+) -> str:
     """Send one message and return the text of the reply (parts joined)."""
     phone.send(text, photo=photo)
     replies = phone.wait_for_replies(count=1, timeout=timeout, settle=0.4)
@@ -65,7 +69,9 @@ def red_dress_photo(tmp_path: Path) -> Path:
 def agent_records(admin_db: Any, business_id: str) -> list[dict[str, Any]]:
     rows = admin_db.execute(
         "SELECT metadata FROM messages WHERE business_id = %s AND role = 'agent'"
-        " AND metadata ? 'intent' ORDER BY created_at", (business_id,)).fetchall()
+        " AND metadata ? 'intent' ORDER BY created_at",
+        (business_id,),
+    ).fetchall()
     return [r["metadata"] for r in rows]
 
 

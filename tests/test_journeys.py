@@ -22,8 +22,9 @@ def listed_items(reply: str) -> list[tuple[str, Decimal]]:
 
 
 def db_price(admin_db, business_id: str, name: str) -> Decimal:
-    row = admin_db.execute("SELECT price FROM products WHERE business_id = %s AND name = %s",
-                           (business_id, name)).fetchone()
+    row = admin_db.execute(
+        "SELECT price FROM products WHERE business_id = %s AND name = %s", (business_id, name)
+    ).fetchone()
     return Decimal(row["price"])
 
 
@@ -128,11 +129,14 @@ def test_talk_to_a_person_hands_over_and_alerts_the_owner(stack, demo, admin_db)
     assert phone.wait_for_replies(count=1, timeout=2.5) == []
     conversation = admin_db.execute(
         "SELECT status FROM conversations WHERE business_id = %s AND customer_phone = %s",
-        (demo["id"], phone.customer_number)).fetchone()
+        (demo["id"], phone.customer_number),
+    ).fetchone()
     assert conversation["status"] == "handed_over"
     alert = admin_db.execute(
         "SELECT delivery_status, metadata FROM messages WHERE business_id = %s AND role = 'system'"
-        " AND metadata->>'to' = %s", (demo["id"], demo["owner"])).fetchall()
+        " AND metadata->>'to' = %s",
+        (demo["id"], demo["owner"]),
+    ).fetchall()
     assert [a["delivery_status"] for a in alert] == ["sent"]
 
 

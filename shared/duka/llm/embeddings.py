@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal, cast
 
 from google.genai import types
 
@@ -48,7 +48,7 @@ class GeminiEmbedder:
         with sdk_errors_as_unavailable():
             response = sdk.models.embed_content(
                 model=self.model,
-                contents=list(texts),
+                contents=cast(Any, list(texts)),
                 config=types.EmbedContentConfig(
                     task_type=task_type, output_dimensionality=self.dimension
                 ),

@@ -29,9 +29,12 @@ class CartItem:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CartItem:
         return cls(
-            product_id=str(data["product_id"]), sku=str(data.get("sku", "")),
-            name=str(data["name"]), quantity=int(data["quantity"]),
-            unit_price=Decimal(str(data["unit_price"])), size=data.get("size"),
+            product_id=str(data["product_id"]),
+            sku=str(data.get("sku", "")),
+            name=str(data["name"]),
+            quantity=int(data["quantity"]),
+            unit_price=Decimal(str(data["unit_price"])),
+            size=data.get("size"),
             color=data.get("color"),
         )
 

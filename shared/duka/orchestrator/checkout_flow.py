@@ -39,8 +39,9 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         ctx.metadata.pop("pay_phone", None)
         facts.draft = say("invalid_phone", turn.language)
         return facts
-    result = call_tool(ctx, "initiate_mpesa_stk", idempotency_key=turn.message_ids[0],
-                       pay_phone=pay_phone)
+    result = call_tool(
+        ctx, "initiate_mpesa_stk", idempotency_key=turn.message_ids[0], pay_phone=pay_phone
+    )
     fee = int(ctx.metadata["delivery"].get("fee_kes", 0))
     status = CheckoutStatus(result.status)
     if status in (CheckoutStatus.STK_SENT, CheckoutStatus.ALREADY_PENDING):
@@ -48,14 +49,22 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         ctx.metadata["order_id"] = result.order_id
         facts.allow(result.amount_kes, fee)
         key = "stk_sent" if status is CheckoutStatus.STK_SENT else "already_pending"
-        facts.draft = say(key, turn.language, total=kes(result.amount_kes), fee=kes(fee),
-                          phone=_local_format(pay_phone or ctx.customer_phone))
+        facts.draft = say(
+            key,
+            turn.language,
+            total=kes(result.amount_kes),
+            fee=kes(fee),
+            phone=_local_format(pay_phone or ctx.customer_phone),
+        )
     elif status is CheckoutStatus.SOLD_OUT:
         remaining = Cart([i for i in cart.items if i.name not in result.sold_out])
         ctx.metadata["cart"] = remaining.to_metadata()
         facts.allow(remaining.total)
-        facts.draft = say("sold_out", turn.language, items=", ".join(result.sold_out)) + "\n" + \
-            cart_lines(remaining, turn.language)
+        facts.draft = (
+            say("sold_out", turn.language, items=", ".join(result.sold_out))
+            + "\n"
+            + cart_lines(remaining, turn.language)
+        )
     elif status is CheckoutStatus.INVALID_PHONE:
         ctx.metadata.pop("pay_phone", None)
         ctx.metadata["awaiting"] = "payment_phone"
@@ -96,10 +105,13 @@ def order_status(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     words = PAYMENT_WORDS[lang_key(turn.language)]
     amount = Decimal(str(order["amount"]))
     facts.allow(amount)
-    facts.draft = say("order_status", turn.language, total=kes(amount),
-                      payment=words.get(order["status"], order["status"]),
-                      delivery=words.get(order["fulfillment_status"],
-                                         order["fulfillment_status"]))
+    facts.draft = say(
+        "order_status",
+        turn.language,
+        total=kes(amount),
+        payment=words.get(order["status"], order["status"]),
+        delivery=words.get(order["fulfillment_status"], order["fulfillment_status"]),
+    )
     return facts
 
 
@@ -110,18 +122,22 @@ def handover(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     ctx.metadata["needs_attention"] = True
     owner = ctx.business.get("phone")
     if owner:
-        facts.extra_messages.append({
-            "to": owner, "role": "system",
-            "text": say("owner_alert", "en", phone=ctx.customer_phone, text=turn.text[:200]),
-        })
+        facts.extra_messages.append(
+            {
+                "to": owner,
+                "role": "system",
+                "text": say("owner_alert", "en", phone=ctx.customer_phone, text=turn.text[:200]),
+            }
+        )
     facts.draft = say("handover", turn.language)
     return facts
 
 
 def greeting(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     name = ctx.conversation.get("customer_name")
-    facts.draft = say("greeting", turn.language, name=f" {name}" if name else "",
-                      shop=ctx.business["name"])
+    facts.draft = say(
+        "greeting", turn.language, name=f" {name}" if name else "", shop=ctx.business["name"]
+    )
     facts.use_llm = True
     return facts
 

@@ -78,23 +78,26 @@ def stated_amounts(text: str) -> set[Decimal]:
     return amounts
 
 
-def build_prompt(ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]],
-                 memories: list[str]) -> str:
+def build_prompt(
+    ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
+) -> str:
     lines = [
         f"Boutique: {ctx.business['name']}",
         f"Customer language: {LANGUAGE_NAMES.get(turn.language, 'English')}",
         f"Intent (decided by code): {facts.intent}",
         "Conversation so far (oldest first):",
         *[f"  {m['role']}: {m['content'][:200]}" for m in history],
-        f"Customer profile: {({k: str(v) for k, v in turn.profile.items() if v})}",
+        f"Customer profile: { ({k: str(v) for k, v in turn.profile.items() if v}) }",
     ]
     if memories:
         lines.append("Memories: " + " | ".join(memories))
     products = facts.products or shown(ctx)
     lines.append("PRODUCTS:")
-    lines += [f"  {n}. {p.name} | KES {p.price:,.0f} | sizes {', '.join(p.sizes) or '-'} | "
-              f"colours {', '.join(p.colors) or '-'} | {p.stock} in stock"
-              for n, p in enumerate(products, 1)] or ["  (none)"]
+    lines += [
+        f"  {n}. {p.name} | KES {p.price:,.0f} | sizes {', '.join(p.sizes) or '-'} | "
+        f"colours {', '.join(p.colors) or '-'} | {p.stock} in stock"
+        for n, p in enumerate(products, 1)
+    ] or ["  (none)"]
     if facts.photo:
         lines.append(f"Customer's photo shows: {facts.photo}")
     lines += [f"Fact: {note}" for note in facts.notes]
@@ -128,13 +131,20 @@ def _apply_actions(ctx: ToolContext, facts: Facts, actions: list[ProposedAction]
             facts.allow(cart.total, *(i.line_total for i in cart.items))
         except Exception as exc:  # noqa: BLE001 - any invalid action is dropped and logged
             ok = False
-            log(logger, logging.WARNING, "model action dropped", action=action.model_dump(),
-                error=str(exc), conversation_id=ctx.conversation_id)
+            log(
+                logger,
+                logging.WARNING,
+                "model action dropped",
+                action=action.model_dump(),
+                error=str(exc),
+                conversation_id=ctx.conversation_id,
+            )
     return ok
 
 
-def compose(ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]],
-            memories: list[str]) -> Composed:
+def compose(
+    ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
+) -> Composed:
     client = get_gemini_client()
     record: dict[str, Any] = {"llm_calls": 0, "intent": facts.intent}
     if not facts.use_llm or not client.enabled:
@@ -142,26 +152,42 @@ def compose(ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, 
         return Composed(facts.draft, record)
     try:
         result = client.generate_structured(
-            system=SYSTEM, prompt=build_prompt(ctx, turn, facts, history, memories),
+            system=SYSTEM,
+            prompt=build_prompt(ctx, turn, facts, history, memories),
             schema=AgentOutput,
         )
     except LLMUnavailable as exc:
         record.update(llm_calls=1, reply_source="template", fallback_reason=exc.reason)
-        log(logger, logging.WARNING, "model unavailable; template reply", reason=exc.reason,
-            conversation_id=ctx.conversation_id)
+        log(
+            logger,
+            logging.WARNING,
+            "model unavailable; template reply",
+            reason=exc.reason,
+            conversation_id=ctx.conversation_id,
+        )
         return Composed(facts.draft, record)
-    record.update(llm_calls=1, prompt_tokens=result.usage.prompt_tokens,
-                  output_tokens=result.usage.output_tokens,
-                  llm_latency_ms=round(result.usage.latency_ms, 1))
+    record.update(
+        llm_calls=1,
+        prompt_tokens=result.usage.prompt_tokens,
+        output_tokens=result.usage.output_tokens,
+        llm_latency_ms=round(result.usage.latency_ms, 1),
+    )
     output = result.value
     actions_ok = _apply_actions(ctx, facts, output.actions)
     invented = stated_amounts(output.reply_text) - facts.amounts
     if not actions_ok or invented or not output.reply_text.strip():
-        record.update(reply_source="template",
-                      fallback_reason="invented_price" if invented else "invalid_action")
+        record.update(
+            reply_source="template",
+            fallback_reason="invented_price" if invented else "invalid_action",
+        )
         if invented:
-            log(logger, logging.WARNING, "model stated a price not in the database",
-                amounts=sorted(str(a) for a in invented), conversation_id=ctx.conversation_id)
+            log(
+                logger,
+                logging.WARNING,
+                "model stated a price not in the database",
+                amounts=sorted(str(a) for a in invented),
+                conversation_id=ctx.conversation_id,
+            )
         return Composed(facts.draft, record)
     text = output.reply_text.strip()
     if facts.products and any(p.name not in text for p in facts.products):

@@ -20,26 +20,51 @@ class ShownProduct:
     images: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "price": str(self.price),
-                "sizes": list(self.sizes), "colors": list(self.colors), "stock": self.stock,
-                "images": list(self.images)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "price": str(self.price),
+            "sizes": list(self.sizes),
+            "colors": list(self.colors),
+            "stock": self.stock,
+            "images": list(self.images),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ShownProduct:
-        return cls(str(data["id"]), str(data["name"]), Decimal(str(data["price"])),
-                   tuple(data.get("sizes") or ()), tuple(data.get("colors") or ()),
-                   int(data.get("stock") or 0), tuple(data.get("images") or ()))
+        return cls(
+            str(data["id"]),
+            str(data["name"]),
+            Decimal(str(data["price"])),
+            tuple(data.get("sizes") or ()),
+            tuple(data.get("colors") or ()),
+            int(data.get("stock") or 0),
+            tuple(data.get("images") or ()),
+        )
 
     @classmethod
     def from_row(cls, row: Any) -> ShownProduct:
         """From a search hit or a products row."""
         if isinstance(row, dict):
             attrs = row.get("attrs") or {}
-            return cls(str(row["id"]), str(row["name"]), Decimal(str(row["price"])),
-                       tuple(attrs.get("sizes") or ()), tuple(attrs.get("colors") or ()),
-                       int(row["stock"]), tuple(row.get("images") or ()))
-        return cls(row.id, row.name, Decimal(str(row.price)), tuple(row.sizes),
-                   tuple(row.colors), int(row.stock), tuple(row.images))
+            return cls(
+                str(row["id"]),
+                str(row["name"]),
+                Decimal(str(row["price"])),
+                tuple(attrs.get("sizes") or ()),
+                tuple(attrs.get("colors") or ()),
+                int(row["stock"]),
+                tuple(row.get("images") or ()),
+            )
+        return cls(
+            row.id,
+            row.name,
+            Decimal(str(row.price)),
+            tuple(row.sizes),
+            tuple(row.colors),
+            int(row.stock),
+            tuple(row.images),
+        )
 
 
 @dataclass

@@ -69,22 +69,37 @@ def route(intent: str, turn: Turn, awaiting: str | None) -> str:
     return intent
 
 
-def run_turn(conn: Connection, business: dict[str, Any], conversation: dict[str, Any],
-             inbound: list[dict[str, Any]]) -> TurnResult:
+def run_turn(
+    conn: Connection,
+    business: dict[str, Any],
+    conversation: dict[str, Any],
+    inbound: list[dict[str, Any]],
+) -> TurnResult:
     started = time.perf_counter()
     metadata = dict(conversation.get("metadata") or {})
     text = "\n".join(m["content"] for m in inbound if m["content"]).strip()
     media = [a["url"] for m in inbound for a in (m["attachments"] or []) if a.get("url")]
     awaiting = metadata.get("awaiting")
-    classification = classify(text, has_media=bool(media), context=ClassifierContext(
-        awaiting=awaiting, has_cart=bool(Cart.from_metadata(metadata).items),
-        has_shown_items=bool(metadata.get("shown"))))
+    classification = classify(
+        text,
+        has_media=bool(media),
+        context=ClassifierContext(
+            awaiting=awaiting,
+            has_cart=bool(Cart.from_metadata(metadata).items),
+            has_shown_items=bool(metadata.get("shown")),
+        ),
+    )
     language = classification.language.value if text else metadata.get("language", "en")
     metadata["language"] = language
     ctx = ToolContext(conn, business, conversation, language=language, metadata=metadata)
-    turn = Turn(text=text, media_urls=media, message_ids=[str(m["id"]) for m in inbound],
-                entities=classification.entities, language=language,
-                profile=call_tool(ctx, "get_customer_profile"))
+    turn = Turn(
+        text=text,
+        media_urls=media,
+        message_ids=[str(m["id"]) for m in inbound],
+        entities=classification.entities,
+        language=language,
+        profile=call_tool(ctx, "get_customer_profile"),
+    )
     if classification.entities.sizes:
         call_tool(ctx, "update_customer_profile", preferred_size=classification.entities.sizes[0])
     intent = route(classification.intent.value, turn, awaiting)
@@ -94,15 +109,28 @@ def run_turn(conn: Connection, business: dict[str, Any], conversation: dict[str,
     facts = HANDLERS[intent](ctx, turn, Facts(intent=intent, language=language, draft=""))
     tools_ms = (time.perf_counter() - started) * 1000 - context_ms
     history = recent_messages(conn, ctx.conversation_id, 8) if facts.use_llm else []
-    memories = (call_tool(ctx, "search_memories", query=text, limit=3)
-                if facts.use_llm and text else [])
+    memories = (
+        call_tool(ctx, "search_memories", query=text, limit=3) if facts.use_llm and text else []
+    )
     composed = compose(ctx, turn, facts, history, memories)
     conversations.save_metadata(conn, ctx.conversation_id, metadata)
-    record = {**composed.record, "intent": intent, "language": language,
-              "classifier_confidence": classification.confidence,
-              "context_ms": round(context_ms, 1), "tools_ms": round(tools_ms, 1),
-              "turn_ms": round((time.perf_counter() - started) * 1000, 1),
-              "answered": len(inbound)}
-    log(logger, logging.INFO, "turn answered", business_id=ctx.business_id,
-        conversation_id=ctx.conversation_id, stage="orchestrator", **record)
+    record = {
+        **composed.record,
+        "intent": intent,
+        "language": language,
+        "classifier_confidence": classification.confidence,
+        "context_ms": round(context_ms, 1),
+        "tools_ms": round(tools_ms, 1),
+        "turn_ms": round((time.perf_counter() - started) * 1000, 1),
+        "answered": len(inbound),
+    }
+    log(
+        logger,
+        logging.INFO,
+        "turn answered",
+        business_id=ctx.business_id,
+        conversation_id=ctx.conversation_id,
+        stage="orchestrator",
+        **record,
+    )
     return TurnResult(composed.text, facts.media_urls, record, facts.extra_messages)

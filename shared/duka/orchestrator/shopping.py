@@ -38,18 +38,23 @@ def remember_shown(ctx: ToolContext, products: list[ShownProduct]) -> None:
     ctx.metadata["shown"] = [p.to_json() for p in products]
 
 
-def show_results(ctx: ToolContext, turn: Turn, facts: Facts, products: list[ShownProduct],
-                 header_key: str) -> Facts:
+def show_results(
+    ctx: ToolContext, turn: Turn, facts: Facts, products: list[ShownProduct], header_key: str
+) -> Facts:
     if not products:
         facts.draft = say("no_results", turn.language)
         return facts
     remember_shown(ctx, products)
     facts.products = products
     facts.allow(*(p.price for p in products))
-    facts.draft = "\n".join([say(header_key, turn.language), product_lines(products),
-                             say("pick_hint", turn.language)])
-    facts.media_urls = [p.images[0] for p in products[:1] if p.images
-                        and p.images[0].startswith(("http://", "https://"))]
+    facts.draft = "\n".join(
+        [say(header_key, turn.language), product_lines(products), say("pick_hint", turn.language)]
+    )
+    facts.media_urls = [
+        p.images[0]
+        for p in products[:1]
+        if p.images and p.images[0].startswith(("http://", "https://"))
+    ]
     return facts
 
 
@@ -62,9 +67,16 @@ def preferred_size(turn: Turn) -> str | None:
 
 def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     e = turn.entities
-    hits = call_tool(ctx, "search_products", text=turn.text, categories=list(e.categories),
-                     colors=list(e.colors), size=preferred_size(turn),
-                     max_price=e.max_price, limit=5)
+    hits = call_tool(
+        ctx,
+        "search_products",
+        text=turn.text,
+        categories=list(e.categories),
+        colors=list(e.colors),
+        size=preferred_size(turn),
+        max_price=e.max_price,
+        limit=5,
+    )
     facts.use_llm = True
     return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
 
@@ -72,18 +84,31 @@ def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
 def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     facts.use_llm = True
     try:
-        analysis, hits = call_tool(ctx, "search_similar_products", image_url=turn.media_urls[0],
-                                   size=preferred_size(turn), limit=3)
+        analysis, hits = call_tool(
+            ctx,
+            "search_similar_products",
+            image_url=turn.media_urls[0],
+            size=preferred_size(turn),
+            limit=3,
+        )
     except MediaRefused as exc:
-        log(logger, logging.WARNING, "customer photo refused", error=str(exc),
-            conversation_id=ctx.conversation_id)
+        log(
+            logger,
+            logging.WARNING,
+            "customer photo refused",
+            error=str(exc),
+            conversation_id=ctx.conversation_id,
+        )
         facts.draft = say("photo_failed", turn.language)
         facts.use_llm = False
         return facts
-    facts.photo = {"garment": analysis.garment, "colors": list(analysis.colors),
-                   "pattern": analysis.pattern, "description": analysis.description}
-    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits],
-                        "results_photo")
+    facts.photo = {
+        "garment": analysis.garment,
+        "colors": list(analysis.colors),
+        "pattern": analysis.pattern,
+        "description": analysis.description,
+    }
+    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results_photo")
 
 
 def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:
@@ -142,26 +167,51 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         facts.draft = say("which_size", turn.language, item=item.name, sizes=", ".join(sizes))
         return facts
     colors = (product.get("attrs") or {}).get("colors") or []
-    color = next((c for c in turn.entities.colors if c in colors), None) or \
-        (turn.entities.ref_color if turn.entities.ref_color in colors else None) or \
-        (colors[0] if len(colors) == 1 else None)
+    color = (
+        next((c for c in turn.entities.colors if c in colors), None)
+        or (turn.entities.ref_color if turn.entities.ref_color in colors else None)
+        or (colors[0] if len(colors) == 1 else None)
+    )
     try:
-        cart = call_tool(ctx, "add_to_cart", product_id=item.id, size=size, color=color,
-                         quantity=turn.entities.quantity or 1)
+        cart = call_tool(
+            ctx,
+            "add_to_cart",
+            product_id=item.id,
+            size=size,
+            color=color,
+            quantity=turn.entities.quantity or 1,
+        )
     except SizeUnavailable as exc:
-        facts.draft = say("size_unavailable", turn.language, item=exc.name, size=exc.size,
-                          sizes=", ".join(exc.sizes))
+        facts.draft = say(
+            "size_unavailable",
+            turn.language,
+            item=exc.name,
+            size=exc.size,
+            sizes=", ".join(exc.sizes),
+        )
         return facts
     except OutOfStock as exc:
-        facts.draft = say("out_of_stock", turn.language, available=exc.available, item=exc.name,
-                          in_size=f" (size {exc.size})" if exc.size else "")
+        facts.draft = say(
+            "out_of_stock",
+            turn.language,
+            available=exc.available,
+            item=exc.name,
+            in_size=f" (size {exc.size})" if exc.size else "",
+        )
         return facts
     ctx.metadata["awaiting"] = "checkout_confirmation"
     ctx.metadata["last_added"] = item.id
-    facts.allow(cart.total, *(i.line_total for i in cart.items), *(i.unit_price for i in cart.items))
-    facts.draft = "\n".join([
-        say("added", turn.language, item=describe_item(item.name, size, turn.entities.quantity or 1)),
-        cart_lines(cart, turn.language), say("checkout_prompt", turn.language)])
+    facts.allow(
+        cart.total, *(i.line_total for i in cart.items), *(i.unit_price for i in cart.items)
+    )
+    added = describe_item(item.name, size, turn.entities.quantity or 1)
+    facts.draft = "\n".join(
+        [
+            say("added", turn.language, item=added),
+            cart_lines(cart, turn.language),
+            say("checkout_prompt", turn.language),
+        ]
+    )
     return facts
 
 
@@ -180,23 +230,37 @@ def _cart_target(ctx: ToolContext, entities: Entities) -> Any:
         index = entities.item_refs[0] - 1
         return cart.items[index] if 0 <= index < len(cart.items) else None
     last = ctx.metadata.get("last_added")
-    return next((i for i in cart.items if i.product_id == last), None) or \
-        (cart.items[0] if len(cart.items) == 1 else None)
+    return next((i for i in cart.items if i.product_id == last), None) or (
+        cart.items[0] if len(cart.items) == 1 else None
+    )
 
 
 def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
     target = _cart_target(ctx, turn.entities)
     if target is None:
-        facts.draft = say("not_in_cart", turn.language) + "\n" + \
-            cart_lines(Cart.from_metadata(ctx.metadata), turn.language)
+        facts.draft = (
+            say("not_in_cart", turn.language)
+            + "\n"
+            + cart_lines(Cart.from_metadata(ctx.metadata), turn.language)
+        )
         return facts
     quantity = turn.entities.quantity if set_quantity else None
     try:
-        cart = call_tool(ctx, "remove_from_cart", product_id=target.product_id, size=target.size,
-                         quantity=quantity)
+        cart = call_tool(
+            ctx,
+            "remove_from_cart",
+            product_id=target.product_id,
+            size=target.size,
+            quantity=quantity,
+        )
     except OutOfStock as exc:
-        facts.draft = say("out_of_stock", turn.language, available=exc.available, item=exc.name,
-                          in_size=f" (size {exc.size})" if exc.size else "")
+        facts.draft = say(
+            "out_of_stock",
+            turn.language,
+            available=exc.available,
+            item=exc.name,
+            in_size=f" (size {exc.size})" if exc.size else "",
+        )
         return facts
     except ToolInputInvalid:
         facts.draft = say("not_in_cart", turn.language)

@@ -11,35 +11,45 @@ from duka.orchestrator.cart import Cart
 TEXT: dict[str, dict[str, str]] = {
     "greeting": {
         "en": "Hi{name}! Welcome to {shop}. Tell me what you're looking for (e.g. 'red dress "
-              "size M under 3k') or send a photo and I'll find it in our stock.",
+        "size M under 3k') or send a photo and I'll find it in our stock.",
         "sw": "Karibu{name}! Hapa ni {shop}. Niambie unatafuta nini (mfano 'gauni nyekundu size "
-              "M chini ya 3k') au tuma picha nikutafutie.",
+        "M chini ya 3k') au tuma picha nikutafutie.",
     },
     "results": {"en": "Here's what we have in stock:", "sw": "Hivi ndivyo tulivyo navyo:"},
-    "results_photo": {"en": "Closest matches to your photo:",
-                      "sw": "Hizi ndizo zinafanana na picha yako:"},
-    "pick_hint": {"en": "Reply e.g. 'I want #1 in size M'.",
-                  "sw": "Jibu mfano 'nataka #1 size M'."},
+    "results_photo": {
+        "en": "Closest matches to your photo:",
+        "sw": "Hizi ndizo zinafanana na picha yako:",
+    },
+    "pick_hint": {
+        "en": "Reply e.g. 'I want #1 in size M'.",
+        "sw": "Jibu mfano 'nataka #1 size M'.",
+    },
     "no_results": {
         "en": "Sorry, I couldn't find that in stock right now. Try another colour, style or "
-              "budget, or send a photo.",
+        "budget, or send a photo.",
         "sw": "Pole, sijapata hiyo kwa stock sasa hivi. Jaribu rangi, mtindo au bei nyingine, "
-              "au tuma picha.",
+        "au tuma picha.",
     },
     "photo_failed": {
         "en": "Sorry, I couldn't open that photo. Please send it again as an image (JPG/PNG).",
         "sw": "Pole, sijaweza kufungua picha hiyo. Tafadhali itume tena kama picha (JPG/PNG).",
     },
-    "which_item": {"en": "Which one? Reply with its number, e.g. #1.",
-                   "sw": "Ipi? Jibu na namba yake, mfano #1."},
+    "which_item": {
+        "en": "Which one? Reply with its number, e.g. #1.",
+        "sw": "Ipi? Jibu na namba yake, mfano #1.",
+    },
     "nothing_shown": {
         "en": "Tell me what you're looking for first and I'll show you options.",
         "sw": "Niambie kwanza unatafuta nini nikuonyeshe.",
     },
-    "which_size": {"en": "Which size would you like for {item}? Available: {sizes}.",
-                   "sw": "Unataka size gani ya {item}? Zilizopo: {sizes}."},
-    "size_unavailable": {"en": "{item} doesn't come in size {size}. Available: {sizes}.",
-                         "sw": "{item} haipatikani kwa size {size}. Zilizopo: {sizes}."},
+    "which_size": {
+        "en": "Which size would you like for {item}? Available: {sizes}.",
+        "sw": "Unataka size gani ya {item}? Zilizopo: {sizes}.",
+    },
+    "size_unavailable": {
+        "en": "{item} doesn't come in size {size}. Available: {sizes}.",
+        "sw": "{item} haipatikani kwa size {size}. Zilizopo: {sizes}.",
+    },
     "out_of_stock": {
         "en": "Sorry, we only have {available} of {item}{in_size} left.",
         "sw": "Pole, zimebaki {available} tu za {item}{in_size}.",
@@ -51,32 +61,35 @@ TEXT: dict[str, dict[str, str]] = {
     "cart": {"en": "Your cart:", "sw": "Cart yako:"},
     "cart_empty": {"en": "Your cart is empty.", "sw": "Cart yako haina kitu."},
     "cart_cleared": {"en": "Done, your cart is now empty.", "sw": "Sawa, cart yako iko wazi sasa."},
-    "checkout_prompt": {"en": "Ready to checkout? Reply 'checkout'.",
-                        "sw": "Uko tayari kulipa? Jibu 'checkout'."},
+    "checkout_prompt": {
+        "en": "Ready to checkout? Reply 'checkout'.",
+        "sw": "Uko tayari kulipa? Jibu 'checkout'.",
+    },
     "ask_address": {
         "en": "Where should we deliver? Send your area and a landmark (e.g. 'Kilimani, "
-              "Argwings Kodhek Rd, Apt 4B').",
-        "sw": "Tukuletee wapi? Tuma eneo na alama (mfano 'Kilimani, Argwings Kodhek Rd, "
-              "Apt 4B').",
+        "Argwings Kodhek Rd, Apt 4B').",
+        "sw": "Tukuletee wapi? Tuma eneo na alama (mfano 'Kilimani, Argwings Kodhek Rd, Apt 4B').",
     },
     "stk_sent": {
         "en": "Order total {total} (incl. delivery {fee}). I've sent an M-Pesa prompt to "
-              "{phone}. Enter your PIN to pay.",
+        "{phone}. Enter your PIN to pay.",
         "sw": "Jumla ya order ni {total} (pamoja na delivery {fee}). Nimetuma ombi la M-Pesa "
-              "kwa {phone}. Weka PIN yako kulipa.",
+        "kwa {phone}. Weka PIN yako kulipa.",
     },
-    "sold_out": {"en": "Sorry, {items} just sold out and I've removed it from your cart.",
-                 "sw": "Pole, {items} imeisha sasa hivi na nimeitoa kwa cart yako."},
+    "sold_out": {
+        "en": "Sorry, {items} just sold out and I've removed it from your cart.",
+        "sw": "Pole, {items} imeisha sasa hivi na nimeitoa kwa cart yako.",
+    },
     "invalid_phone": {
         "en": "That phone number doesn't look like a Kenyan M-Pesa number. Send one like "
-              "0712 345 678.",
+        "0712 345 678.",
         "sw": "Namba hiyo si ya M-Pesa ya Kenya. Tuma kama 0712 345 678.",
     },
     "gateway_down": {
         "en": "M-Pesa isn't responding right now; nothing was charged. Reply 'checkout' to "
-              "try again in a minute.",
+        "try again in a minute.",
         "sw": "M-Pesa haijibu sasa hivi; hujakatwa pesa. Jibu 'checkout' kujaribu tena baada "
-              "ya dakika moja.",
+        "ya dakika moja.",
     },
     "already_pending": {
         "en": "An M-Pesa prompt for your order is already on your phone. Enter your PIN to pay.",
@@ -86,21 +99,26 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "I'm checking with M-Pesa whether the prompt reached you; I'll confirm shortly.",
         "sw": "Ninathibitisha na M-Pesa kama ombi limefika; nitakujulisha punde.",
     },
-    "no_order": {"en": "You don't have an order with us yet.",
-                 "sw": "Bado huna order nasi."},
-    "order_status": {"en": "Your order of {total}: payment {payment}, delivery {delivery}.",
-                     "sw": "Order yako ya {total}: malipo {payment}, delivery {delivery}."},
+    "no_order": {"en": "You don't have an order with us yet.", "sw": "Bado huna order nasi."},
+    "order_status": {
+        "en": "Your order of {total}: payment {payment}, delivery {delivery}.",
+        "sw": "Order yako ya {total}: malipo {payment}, delivery {delivery}.",
+    },
     "handover": {
         "en": "Sure, I've asked the owner to reply to you here. They'll get back to you shortly.",
         "sw": "Sawa, nimemwomba mwenye duka akujibu hapa. Atakujibu hivi karibuni.",
     },
-    "owner_alert": {"en": "Customer {phone} wants to talk to a person on WhatsApp. Last "
-                          "message: \"{text}\"", "sw": ""},
-    "thanks": {"en": "Karibu! Asante for shopping with {shop}.",
-               "sw": "Asante sana! Karibu tena {shop}."},
+    "owner_alert": {
+        "en": 'Customer {phone} wants to talk to a person on WhatsApp. Last message: "{text}"',
+        "sw": "",
+    },
+    "thanks": {
+        "en": "Karibu! Asante for shopping with {shop}.",
+        "sw": "Asante sana! Karibu tena {shop}.",
+    },
     "other": {
         "en": "I can help you find clothes, check prices and sizes, and pay with M-Pesa. "
-              "What are you looking for?",
+        "What are you looking for?",
         "sw": "Naweza kukusaidia kupata nguo, bei na size, na kulipa kwa M-Pesa. Unatafuta nini?",
     },
     "price": {"en": "{item} is {price}.", "sw": "{item} ni {price}."},
@@ -110,11 +128,24 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 PAYMENT_WORDS = {
-    "en": {"pending": "pending", "paid": "paid", "failed": "failed", "cancelled": "cancelled",
-           "expired": "expired", "shipped": "shipped", "delivered": "delivered"},
-    "sw": {"pending": "inasubiri", "paid": "imelipwa", "failed": "imeshindikana",
-           "cancelled": "imeghairiwa", "expired": "imepitwa na muda", "shipped": "imetumwa",
-           "delivered": "imefika"},
+    "en": {
+        "pending": "pending",
+        "paid": "paid",
+        "failed": "failed",
+        "cancelled": "cancelled",
+        "expired": "expired",
+        "shipped": "shipped",
+        "delivered": "delivered",
+    },
+    "sw": {
+        "pending": "inasubiri",
+        "paid": "imelipwa",
+        "failed": "imeshindikana",
+        "cancelled": "imeghairiwa",
+        "expired": "imepitwa na muda",
+        "shipped": "imetumwa",
+        "delivered": "imefika",
+    },
 }
 
 
@@ -149,7 +180,8 @@ def cart_lines(cart: Cart, language: str) -> str:
     if not cart.items:
         return say("cart_empty", language)
     lines = [say("cart", language)]
-    lines += [f"- {describe_item(i.name, i.size, i.quantity)} - {kes(i.line_total)}"
-              for i in cart.items]
+    lines += [
+        f"- {describe_item(i.name, i.size, i.quantity)} - {kes(i.line_total)}" for i in cart.items
+    ]
     lines.append(f"Total: {kes(cart.total)}")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -54,20 +55,20 @@ def _save(ctx: ToolContext, cart: Cart) -> Cart:
     return cart
 
 
-def sizes_of(product: dict[str, object]) -> list[str]:
+def sizes_of(product: dict[str, Any]) -> list[str]:
     attrs = product.get("attrs") or {}
-    return [str(s).upper() for s in (attrs.get("sizes") or []) if str(s).lower() != "free"]  # type: ignore[union-attr]
+    return [str(s).upper() for s in (attrs.get("sizes") or []) if str(s).lower() != "free"]
 
 
-def stock_for(product: dict[str, object], size: str | None) -> int:
+def stock_for(product: dict[str, Any], size: str | None) -> int:
     attrs = product.get("attrs") or {}
-    by_size = attrs.get("stock_by_size") if isinstance(attrs, dict) else None
+    by_size = attrs.get("stock_by_size")
     if size and isinstance(by_size, dict) and size in by_size:
-        return min(int(by_size[size]), int(product["stock"]))  # type: ignore[call-overload]
-    return int(product["stock"])  # type: ignore[call-overload]
+        return min(int(by_size[size]), int(product["stock"]))
+    return int(product["stock"])
 
 
-def check_available(product: dict[str, object], size: str | None, quantity: int) -> None:
+def check_available(product: dict[str, Any], size: str | None, quantity: int) -> None:
     sizes = sizes_of(product)
     name = str(product["name"])
     if size and sizes and size.upper() not in sizes:
@@ -77,7 +78,7 @@ def check_available(product: dict[str, object], size: str | None, quantity: int)
         raise OutOfStock(name, available, size)
 
 
-def _product(ctx: ToolContext, product_id: str) -> dict[str, object]:
+def _product(ctx: ToolContext, product_id: str) -> dict[str, Any]:
     product = product_store.get_product(ctx.conn, product_id)
     if product is None or not product["active"]:
         raise ToolInputInvalid(f"unknown product {product_id}")
@@ -96,11 +97,17 @@ def add_to_cart(ctx: ToolContext, args: AddArgs) -> Cart:
     if existing:
         existing.quantity = wanted
     else:
-        cart.items.append(CartItem(
-            product_id=args.product_id, sku=str(product["sku"]), name=str(product["name"]),
-            quantity=args.quantity, unit_price=Decimal(str(product["price"])), size=size,
-            color=args.color,
-        ))
+        cart.items.append(
+            CartItem(
+                product_id=args.product_id,
+                sku=str(product["sku"]),
+                name=str(product["name"]),
+                quantity=args.quantity,
+                unit_price=Decimal(str(product["price"])),
+                size=size,
+                color=args.color,
+            )
+        )
     return _save(ctx, cart)
 
 
@@ -108,8 +115,11 @@ def add_to_cart(ctx: ToolContext, args: AddArgs) -> Cart:
 def remove_from_cart(ctx: ToolContext, args: RemoveArgs) -> Cart:
     """Remove a product from the cart, or set its quantity (0 removes it)."""
     cart = _cart(ctx)
-    matches = [i for i in cart.items if i.product_id == args.product_id
-               and (args.size is None or i.size == args.size.upper())]
+    matches = [
+        i
+        for i in cart.items
+        if i.product_id == args.product_id and (args.size is None or i.size == args.size.upper())
+    ]
     if not matches:
         raise ToolInputInvalid("that item is not in the cart")
     item = matches[0]

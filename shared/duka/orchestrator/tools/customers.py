@@ -41,18 +41,24 @@ def ensure_customer(ctx: ToolContext) -> dict[str, Any]:
 def get_customer_profile(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """Sizes and colours bought before, order count, lifetime value, stated preferences."""
     customer = ensure_customer(ctx)
-    bought = ctx.conn.execute(
-        "SELECT array_remove(array_agg(DISTINCT oi.size), NULL) AS sizes,"
-        " array_remove(array_agg(DISTINCT oi.color), NULL) AS colors"
-        " FROM order_items oi JOIN orders o ON o.id = oi.order_id"
-        " WHERE o.customer_phone = %s AND o.status = 'paid'",
-        (ctx.customer_phone,),
-    ).fetchone() or {}
-    totals = ctx.conn.execute(
-        "SELECT count(*) AS n, COALESCE(sum(amount), 0) AS value FROM orders"
-        " WHERE customer_phone = %s AND status = 'paid'",
-        (ctx.customer_phone,),
-    ).fetchone() or {}
+    bought = (
+        ctx.conn.execute(
+            "SELECT array_remove(array_agg(DISTINCT oi.size), NULL) AS sizes,"
+            " array_remove(array_agg(DISTINCT oi.color), NULL) AS colors"
+            " FROM order_items oi JOIN orders o ON o.id = oi.order_id"
+            " WHERE o.customer_phone = %s AND o.status = 'paid'",
+            (ctx.customer_phone,),
+        ).fetchone()
+        or {}
+    )
+    totals = (
+        ctx.conn.execute(
+            "SELECT count(*) AS n, COALESCE(sum(amount), 0) AS value FROM orders"
+            " WHERE customer_phone = %s AND status = 'paid'",
+            (ctx.customer_phone,),
+        ).fetchone()
+        or {}
+    )
     return {
         "name": customer.get("name"),
         "sizes_bought": list(bought.get("sizes") or []),

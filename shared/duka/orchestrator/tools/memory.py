@@ -48,8 +48,14 @@ def save_memory(ctx: ToolContext, args: SaveArgs) -> str:
     row = ctx.conn.execute(
         "INSERT INTO agent_memories (business_id, conversation_id, customer_phone, summary,"
         " embedding, embedding_model) VALUES (%s, %s, %s, %s, %s::vector, %s) RETURNING id",
-        (ctx.business_id, ctx.conversation_id, ctx.customer_phone, args.summary,
-         _vector_literal(vector) if vector else None, model),
+        (
+            ctx.business_id,
+            ctx.conversation_id,
+            ctx.customer_phone,
+            args.summary,
+            _vector_literal(vector) if vector else None,
+            model,
+        ),
     ).fetchone()
     assert row is not None
     return str(row["id"])

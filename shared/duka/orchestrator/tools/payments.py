@@ -41,8 +41,9 @@ def initiate_mpesa_stk(ctx: ToolContext, args: StkArgs) -> Any:
         customer_phone=ctx.customer_phone,
         pay_phone=args.pay_phone,
         lines=[CartLine(i.product_id, i.quantity, i.size, i.color) for i in cart.items],
-        delivery=DeliveryDetails(delivery["address"], delivery.get("area"),
-                                 int(delivery.get("fee_kes", 0))),
+        delivery=DeliveryDetails(
+            delivery["address"], delivery.get("area"), int(delivery.get("fee_kes", 0))
+        ),
         idempotency_key=args.idempotency_key,
     )
 

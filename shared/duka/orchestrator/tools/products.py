@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from duka.catalog.search import ProductHit, SearchQuery, search_products as _search
+from duka.catalog.search import ProductHit, SearchQuery
+from duka.catalog.search import search_products as _search
 from duka.orchestrator.context import ToolContext
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
 from duka.store import products as product_store
@@ -50,8 +51,12 @@ def get_inventory(ctx: ToolContext, args: InventoryArgs) -> list[dict[str, Any]]
 def search_products(ctx: ToolContext, args: SearchArgs) -> list[ProductHit]:
     """Find in-stock products matching words, garment types, colours, size and a price ceiling."""
     query = SearchQuery(
-        text=args.text, categories=tuple(args.categories), colors=tuple(args.colors),
-        size=args.size, max_price=args.max_price, limit=args.limit,
+        text=args.text,
+        categories=tuple(args.categories),
+        colors=tuple(args.colors),
+        size=args.size,
+        max_price=args.max_price,
+        limit=args.limit,
     )
     return _search(ctx.conn, query)
 
@@ -60,7 +65,7 @@ def search_products(ctx: ToolContext, args: SearchArgs) -> list[ProductHit]:
 def search_similar_products(ctx: ToolContext, args: SimilarArgs) -> Any:
     """Find in-stock products that look like the customer's photo."""
     from duka.catalog.search import search_similar_products as similar
-    from duka.orchestrator.tools.images import download_whatsapp_image, DownloadArgs
+    from duka.orchestrator.tools.images import DownloadArgs, download_whatsapp_image
 
     media = download_whatsapp_image(ctx, DownloadArgs(media_url=args.image_url))
     return similar(ctx.conn, media.data, media.content_type, size=args.size, limit=args.limit)

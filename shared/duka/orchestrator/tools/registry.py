@@ -47,8 +47,9 @@ class Tool:
 TOOLS: dict[str, Tool] = {}
 
 
-def tool(category: str, args_model: type[A]) -> Callable[[Callable[[ToolContext, A], Any]],
-                                                         Callable[[ToolContext, A], Any]]:
+def tool(
+    category: str, args_model: type[A]
+) -> Callable[[Callable[[ToolContext, A], Any]], Callable[[ToolContext, A], Any]]:
     def register(fn: Callable[[ToolContext, A], Any]) -> Callable[[ToolContext, A], Any]:
         name = fn.__name__
         if name in TOOLS:
