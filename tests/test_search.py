@@ -26,7 +26,8 @@ SEARCH_SET = Path(__file__).parent / "data" / "search_set.jsonl"
 MIN_RECALL_AT_3 = 0.8
 
 
-def new_boutique(csv_path: Path) -> str:
+def new_boutique(csv_path: Path, images: Path) -> str:
+    from duka.catalog.image_store import LocalImageStore
     from duka.catalog.importer import import_catalogue
     from duka.db.pool import transaction
     from duka.store.businesses import create_business
@@ -34,14 +35,15 @@ def new_boutique(csv_path: Path) -> str:
     number = random_kenyan_number()
     with transaction() as conn:
         business_id = create_business(conn, name="Nyota Test", whatsapp_number=number)
-    import_catalogue(csv_path, number, wait=True, timeout=90)
+    store = LocalImageStore(images)
+    import_catalogue(csv_path, number, wait=True, timeout=90, image_store=store)
     return business_id
 
 
 @pytest.fixture(scope="module")
-def demo(stack: dict[str, str]) -> str:
+def demo(stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo catalogue (34 items, one out of stock) in a boutique of its own."""
-    return new_boutique(DEMO_CSV)
+    return new_boutique(DEMO_CSV, tmp_path_factory.mktemp("product-images"))
 
 
 @pytest.fixture()
@@ -153,7 +155,9 @@ def test_hits_carry_database_prices_stock_sizes_and_images(shop: Connection) -> 
         ("S", "M"),
         ("red",),
     )
-    assert hit.images[0].endswith("NY-D002.png") and hit.category == "dress"
+    demo_image = DEMO_CSV.parent / "images" / "NY-D002.png"
+    assert Path(hit.images[0]).read_bytes() == demo_image.read_bytes()
+    assert hit.category == "dress"
 
 
 def test_photo_of_a_red_dress_from_outside_the_catalogue_finds_red_dresses_in_stock(
@@ -191,8 +195,10 @@ def test_online_photo_search_keeps_to_the_garment_gemini_sees(
     assert all(hit.category == "skirt" for hit in hits)
 
 
-def test_another_boutiques_products_are_never_found(stack: dict[str, str], demo: str) -> None:
-    small = new_boutique(Path(__file__).parent / "data" / "small_catalogue.csv")
+def test_another_boutiques_products_are_never_found(
+    stack: dict[str, str], demo: str, tmp_path: Path
+) -> None:
+    small = new_boutique(Path(__file__).parent / "data" / "small_catalogue.csv", tmp_path)
     with tenant_transaction(small, url=stack["APP_DATABASE_URL"]) as conn:
         hits = search_products(conn, SearchQuery(text="kitenge maxi dress", limit=10))
     assert hits and all(hit.sku.startswith("T-") for hit in hits)

@@ -1,7 +1,7 @@
 """Burst coalescing: wait briefly when more messages are probably on their way.
 
 Customers often send "hi", "do you have this?", [photo] within seconds. A message that only
-opens a conversation, or one that arrives right after another, waits until a short window has
+opens a conversation, or one that arrives right after another still unanswered one, waits until a short window has
 passed since it was stored, so the run that follows answers the whole burst with one reply.
 A message with a clear request and no burst in progress is answered at once.
 """
@@ -37,7 +37,7 @@ def wait_for_burst(business_id: str, message_id: str | None) -> float:
             " EXTRACT(EPOCH FROM now() - m.created_at) AS age,"
             " m.created_at - (SELECT max(p.created_at) FROM messages p"
             "   WHERE p.conversation_id = m.conversation_id AND p.role = 'customer'"
-            "   AND p.created_at < m.created_at) AS gap"
+            "   AND p.answered_by IS NULL AND p.created_at < m.created_at) AS gap"
             " FROM messages m WHERE m.id = %s AND m.answered_by IS NULL",
             (message_id,),
         ).fetchone()

@@ -9,7 +9,7 @@ from typing import Any
 
 from duka import events
 from duka.config import get_settings
-from duka.db.pool import tenant_transaction, transaction
+from duka.db.pool import transaction
 from duka.logs import log
 from duka.store import businesses, conversations, messages
 from duka.whatsapp import bare_number, signature_is_valid
@@ -59,12 +59,10 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
         raise MalformedWebhook("MessageSid, To and From are required")
 
     with transaction() as conn:
-        business_id = businesses.business_id_for_whatsapp(conn, bare_number(to))
-    if business_id is None:
-        log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
-        raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)}")
-
-    with tenant_transaction(business_id) as conn:
+        business_id = businesses.enter_business_by_whatsapp(conn, bare_number(to))
+        if business_id is None:
+            log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
+            raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)}")
         conversation = conversations.get_or_create_conversation(
             conn, business_id, bare_number(sender), form.get("ProfileName") or None
         )
@@ -78,18 +76,19 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
             attachments=_attachments(form),
         )
     ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": stored.id}
-    if stored.published:
+    if stored.answered:
         log(logger, logging.INFO, "duplicate MessageSid ignored", sid=sid, **ids)
         return InboundAccepted(duplicate=True, **ids)
+    # A repeat of an unanswered message is published again: if the first publish was lost this
+    # recovers it, and processing the same message twice is harmless.
     publish_inbound(**ids)
-    log(
-        logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created, **ids
-    )
+    log(logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created,
+        **ids)
     return InboundAccepted(duplicate=not stored.created, **ids)
 
 
 def publish_inbound(business_id: str, conversation_id: str, message_id: str) -> bool:
-    """Publish and record it; a failure is logged and left for the sweep to republish."""
+    """Publish; a failure is logged and left for the sweep, which republishes unanswered ones."""
     payload = {
         "business_id": business_id,
         "conversation_id": conversation_id,
@@ -106,6 +105,4 @@ def publish_inbound(business_id: str, conversation_id: str, message_id: str) -> 
             **payload,
         )
         return False
-    with tenant_transaction(business_id) as conn:
-        messages.mark_published(conn, message_id)
     return True

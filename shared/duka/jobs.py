@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable
 
 from duka.logs import log
-from duka.relay import relay_outbox, sweep_unpublished_inbound
+from duka.relay import relay_outbox, sweep_unanswered_inbound
 
 logger = logging.getLogger(__name__)
 
 
 def _sweep() -> None:
     relay_outbox()
-    sweep_unpublished_inbound()
+    sweep_unanswered_inbound()
 
 
 JOBS: dict[str, Callable[[], None]] = {"sweep": _sweep}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from duka.bursts import wait_for_burst
@@ -46,7 +47,9 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
             return
         business = businesses.get_business(conn, business_id)
         assert business is not None
+        queue_ms = max(0.0, (time.time() - inbound[0]["created_at"].timestamp()) * 1000)
         result = run_turn(conn, business, conversation, inbound)
+        result.record["queue_ms"] = round(queue_ms, 1)
         answers = [str(m["id"]) for m in inbound]
         for index, part in enumerate(split_reply(result.text)):
             messages.insert_outbound_intent(
@@ -86,6 +89,7 @@ def deliver_pending(business_id: str, conversation_id: str) -> None:
                 "conversation_id": conversation_id,
                 "message_id": str(message["id"]),
             }
+            started = time.perf_counter()
             try:
                 sent = send_whatsapp(
                     from_number=business["whatsapp_number"],
@@ -97,5 +101,6 @@ def deliver_pending(business_id: str, conversation_id: str) -> None:
                 messages.mark_failed(conn, str(message["id"]), str(exc))
                 log(logger, logging.ERROR, "reply rejected by Twilio", error=str(exc), **ids)
                 continue
-            messages.mark_sent(conn, str(message["id"]), sent.sid)
+            send_ms = (time.perf_counter() - started) * 1000
+            messages.mark_sent(conn, str(message["id"]), sent.sid, send_ms)
             log(logger, logging.INFO, "reply sent", twilio_sid=sent.sid, **ids)

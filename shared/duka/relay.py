@@ -29,11 +29,11 @@ def relay_outbox(max_rows: int = 500) -> int:
     return len(published)
 
 
-def sweep_unpublished_inbound(older_than_seconds: int = 30, max_rows: int = 500) -> int:
-    """Republish customer messages stored while Pub/Sub was unreachable."""
+def sweep_unanswered_inbound(older_than_seconds: int = 60, max_rows: int = 500) -> int:
+    """Republish customer messages still unanswered (stored while Pub/Sub was unreachable)."""
     with transaction() as conn:
         rows = conn.execute(
-            "SELECT * FROM unpublished_inbound(make_interval(secs => %s), %s)",
+            "SELECT * FROM unanswered_inbound(make_interval(secs => %s), %s)",
             (older_than_seconds, max_rows),
         ).fetchall()
     count = 0
@@ -43,5 +43,5 @@ def sweep_unpublished_inbound(older_than_seconds: int = 30, max_rows: int = 500)
         ):
             count += 1
     if rows:
-        log(logger, logging.WARNING, "republished unpublished inbound messages", count=count)
+        log(logger, logging.WARNING, "republished unanswered inbound messages", count=count)
     return count

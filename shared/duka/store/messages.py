@@ -15,7 +15,7 @@ from duka.db.pool import Connection
 class StoredInbound:
     id: str
     created: bool
-    published: bool
+    answered: bool
 
 
 def insert_inbound(
@@ -35,26 +35,19 @@ def insert_inbound(
         (business_id, conversation_id, content, Jsonb(attachments), external_id),
     ).fetchone()
     if row is not None:
-        return StoredInbound(str(row["id"]), created=True, published=False)
+        return StoredInbound(str(row["id"]), created=True, answered=False)
     existing = conn.execute(
-        "SELECT id, published_at FROM messages WHERE business_id = %s AND external_id = %s",
+        "SELECT id, answered_by FROM messages WHERE business_id = %s AND external_id = %s",
         (business_id, external_id),
     ).fetchone()
     assert existing is not None
     return StoredInbound(
-        str(existing["id"]), created=False, published=existing["published_at"] is not None
+        str(existing["id"]), created=False, answered=existing["answered_by"] is not None
     )
 
 
 def get_message(conn: Connection, message_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM messages WHERE id = %s", (message_id,)).fetchone()
-
-
-def mark_published(conn: Connection, message_id: str) -> None:
-    conn.execute(
-        "UPDATE messages SET published_at = now() WHERE id = %s AND published_at IS NULL",
-        (message_id,),
-    )
 
 
 def unanswered_inbound(conn: Connection, conversation_id: str) -> list[dict[str, Any]]:
@@ -116,10 +109,12 @@ def pending_outbound(conn: Connection, conversation_id: str) -> list[dict[str, A
     ).fetchall()
 
 
-def mark_sent(conn: Connection, message_id: str, external_id: str) -> None:
+def mark_sent(conn: Connection, message_id: str, external_id: str, send_ms: float) -> None:
     conn.execute(
-        "UPDATE messages SET delivery_status = 'sent', external_id = %s WHERE id = %s",
-        (external_id, message_id),
+        "UPDATE messages SET delivery_status = 'sent', external_id = %s,"
+        " metadata = metadata || jsonb_build_object('send_ms', %s::float, 'sent_at', now())"
+        " WHERE id = %s",
+        (external_id, round(send_ms, 1), message_id),
     )
 
 

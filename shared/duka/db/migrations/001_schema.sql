@@ -48,8 +48,7 @@ CREATE TABLE IF NOT EXISTS messages (
     attachments jsonb NOT NULL DEFAULT '[]'::jsonb,
     -- Twilio MessageSid of an inbound message, or of an outbound one once sent.
     external_id text,
-    -- Inbound: when publishing to inbound-messages succeeded, and when a reply covered it.
-    published_at timestamptz,
+    -- Inbound: the reply that covered it (NULL while unanswered).
     answered_by uuid REFERENCES messages(id),
     -- Outbound: the send intent is stored before sending (idempotency), then its outcome.
     delivery_status text CHECK (delivery_status IN ('pending', 'sent', 'failed')),
@@ -61,8 +60,8 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_conversation_idx ON messages (conversation_id, created_at);
 CREATE INDEX IF NOT EXISTS messages_unanswered_idx ON messages (conversation_id)
     WHERE role = 'customer' AND answered_by IS NULL;
-CREATE INDEX IF NOT EXISTS messages_unpublished_idx ON messages (created_at)
-    WHERE role = 'customer' AND published_at IS NULL;
+CREATE INDEX IF NOT EXISTS messages_unanswered_age_idx ON messages (created_at)
+    WHERE role = 'customer' AND answered_by IS NULL;
 CREATE INDEX IF NOT EXISTS messages_pending_delivery_idx ON messages (conversation_id)
     WHERE delivery_status = 'pending';
 

@@ -29,17 +29,21 @@ CREATE OR REPLACE FUNCTION outbox_mark_published(ids bigint[]) RETURNS void
     LANGUAGE sql SECURITY DEFINER SET search_path = public
     AS $$ UPDATE outbox SET published_at = now() WHERE id = ANY(ids) AND published_at IS NULL $$;
 
-CREATE OR REPLACE FUNCTION unpublished_inbound(older_than interval, max_rows integer)
+-- Customer messages still unanswered after a while in conversations the agent handles: the
+-- publish after storing may have failed, so the sweep publishes them again (processing is
+-- idempotent, so a message that was merely slow is harmless to republish).
+CREATE OR REPLACE FUNCTION unanswered_inbound(older_than interval, max_rows integer)
     RETURNS TABLE (business_id uuid, conversation_id uuid, message_id uuid)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
-    AS $$ SELECT business_id, conversation_id, id FROM messages
-          WHERE role = 'customer' AND published_at IS NULL AND answered_by IS NULL
-            AND created_at < now() - older_than
-          ORDER BY created_at LIMIT max_rows $$;
+    AS $$ SELECT m.business_id, m.conversation_id, m.id FROM messages m
+          JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.role = 'customer' AND m.answered_by IS NULL AND c.status = 'active'
+            AND m.created_at < now() - older_than AND m.created_at > now() - interval '1 day'
+          ORDER BY m.created_at LIMIT max_rows $$;
 
 REVOKE ALL ON FUNCTION outbox_pending(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION outbox_mark_published(bigint[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION unpublished_inbound(interval, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION unanswered_inbound(interval, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outbox_pending(integer) TO duka_app;
 GRANT EXECUTE ON FUNCTION outbox_mark_published(bigint[]) TO duka_app;
-GRANT EXECUTE ON FUNCTION unpublished_inbound(interval, integer) TO duka_app;
+GRANT EXECUTE ON FUNCTION unanswered_inbound(interval, integer) TO duka_app;
