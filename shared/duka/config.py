@@ -47,6 +47,7 @@ class Settings:
     media_max_bytes: int
     db_pool_max: int
     burst_window_ms: int
+    dashboard_session_key: str | None
 
     @property
     def is_local(self) -> bool:
@@ -56,6 +57,15 @@ class Settings:
         if not self.database_url:
             raise ConfigError("DATABASE_URL is not set (run `duka stack env` for the local value)")
         return self.database_url
+
+    def require_dashboard_session_key(self) -> str:
+        """The key signing dashboard sessions; production refuses a missing or placeholder one."""
+        key = self.dashboard_session_key
+        if self.is_local:
+            return key or "local-dashboard-session-key"
+        if not key or key.lower() in _PLACEHOLDERS or key.startswith("local-") or len(key) < 32:
+            raise ConfigError("DASHBOARD_SESSION_KEY must be set to 32+ random characters")
+        return key
 
 
 _PLACEHOLDERS = {"changeme", "test", "secret", "xxx"}
@@ -95,6 +105,7 @@ def get_settings() -> Settings:
         media_max_bytes=_int("MEDIA_MAX_BYTES", 5 * 1024 * 1024),
         db_pool_max=_int("DB_POOL_MAX", 8),
         burst_window_ms=_int("BURST_WINDOW_MS", 1500),
+        dashboard_session_key=_env("DASHBOARD_SESSION_KEY"),
     )
     if not settings.is_local:
         _check_production(settings)

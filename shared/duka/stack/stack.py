@@ -16,6 +16,7 @@ from duka.stack import database, processes, pubsub
 PROJECT = "duka-local"
 LOCAL_TWILIO_SID = "AC" + "0" * 30 + "1"
 LOCAL_TWILIO_TOKEN = "local-twilio-auth-token"
+LOCAL_DASHBOARD_SESSION_KEY = "local-dashboard-session-key"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES),
     "embed_product": FunctionSpec("cloudevent", topic=events.PRODUCT_CHANGED),
     "scheduled_jobs": FunctionSpec("cloudevent", topic=events.SCHEDULED_JOBS),
+    "dashboard": FunctionSpec("http", public_paths=("/dashboard",)),
 }
 SCHEDULED_JOBS = ["sweep"]
 
@@ -93,6 +95,7 @@ class Stack:
             "TWILIO_ACCOUNT_SID": LOCAL_TWILIO_SID,
             "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_TOKEN,
             "TWILIO_API_BASE_URL": f"http://127.0.0.1:{self.ports.twilio}",
+            "DASHBOARD_SESSION_KEY": LOCAL_DASHBOARD_SESSION_KEY,
             **self.extra_env,
         }
         function_ports = self._start_functions(env, logs, pids)

@@ -1,0 +1,1 @@
+"""The boutique owner's dashboard: a server-rendered Flask app behind WhatsApp one-time codes."""

@@ -1,0 +1,130 @@
+"""Sign-in with a WhatsApp code, the signed session cookie, and the guard on every other page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from duka.dashboard import codes
+from duka.dashboard.csrf import rotate_csrf_token
+from duka.dashboard.owners import is_owner, owned_businesses
+from duka.db.pool import Connection, tenant_transaction, transaction
+from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
+
+bp = Blueprint("auth", __name__, url_prefix="/dashboard")
+
+PUBLIC_ENDPOINTS = {"auth.login", "auth.enter_code", "auth.choose", "static"}
+
+
+@dataclass(frozen=True)
+class Owner:
+    phone: str
+    business_id: str
+    business_name: str
+
+
+def current_owner() -> Owner:
+    owner: Owner = g.owner
+    return owner
+
+
+@contextmanager
+def owner_transaction() -> Iterator[Connection]:
+    """A transaction that sees only the signed-in owner's boutique (RLS)."""
+    with tenant_transaction(current_owner().business_id) as conn:
+        yield conn
+
+
+def _sign_in(phone: str, business_id: str) -> Response:
+    session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    session["phone"] = phone
+    session["business_id"] = business_id
+    rotate_csrf_token()
+    return redirect(url_for("overview.page"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    try:
+        phone = normalize_kenyan_phone(request.form.get("phone", ""))
+    except InvalidPhoneNumber as exc:
+        return render_template("auth/login.html", error=str(exc)), 422  # type: ignore[return-value]
+    try:
+        codes.request_code(phone)
+    except (codes.TooManyCodes, codes.CodeNotSent) as exc:
+        return render_template("auth/login.html", error=str(exc)), 429  # type: ignore[return-value]
+    session["pending_phone"] = phone
+    return redirect(url_for("auth.enter_code"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def enter_code() -> str | Response:
+    phone = session.get("pending_phone")
+    if not phone:
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/code.html", phone=phone)
+    result = codes.verify_code(phone, request.form.get("code", ""))
+    if result is not codes.Verification.OK:
+        message = {
+            codes.Verification.WRONG: "That code is not right. Check the WhatsApp message.",
+            codes.Verification.LOCKED: "Too many wrong tries: that code no longer works.",
+            codes.Verification.NONE: "That code has expired or was already used.",
+        }[result]
+        return render_template("auth/code.html", phone=phone, error=message), 401  # type: ignore[return-value]
+    with transaction() as conn:
+        businesses = owned_businesses(conn, phone)
+    if len(businesses) == 1:
+        return _sign_in(phone, businesses[0].business_id)
+    session.pop("pending_phone", None)
+    session["verified_phone"] = phone
+    return redirect(url_for("auth.choose"))
+
+
+@bp.route("/login/choose", methods=["GET", "POST"])
+def choose() -> str | Response:
+    """An owner of several boutiques picks one (the list comes from their phone, never a form)."""
+    phone = session.get("verified_phone")
+    if not phone:
+        return redirect(url_for("auth.login"))
+    with transaction() as conn:
+        businesses = owned_businesses(conn, phone)
+    if request.method == "POST":
+        chosen = request.form.get("business_id", "")
+        if any(b.business_id == chosen for b in businesses):
+            return _sign_in(phone, chosen)
+    return render_template("auth/choose.html", businesses=businesses)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+def _require_owner() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    phone, business_id = session.get("phone"), session.get("business_id")
+    if phone and business_id:
+        with tenant_transaction(business_id) as conn:
+            business = conn.execute("SELECT name FROM businesses").fetchone()
+            allowed = business is not None and is_owner(conn, phone)
+        if allowed and business is not None:
+            g.owner = Owner(phone, business_id, business["name"])
+            return None
+        session.clear()  # access was withdrawn since sign-in
+    return redirect(url_for("auth.login"))
+
+
+def init_auth(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.before_request(_require_owner)
