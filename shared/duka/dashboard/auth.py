@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from duka.dashboard import codes
@@ -49,23 +50,23 @@ def _sign_in(phone: str, business_id: str) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("auth/login.html")
     try:
         phone = normalize_kenyan_phone(request.form.get("phone", ""))
     except InvalidPhoneNumber as exc:
-        return render_template("auth/login.html", error=str(exc)), 422  # type: ignore[return-value]
+        return render_template("auth/login.html", error=str(exc)), 422
     try:
         codes.request_code(phone)
     except (codes.TooManyCodes, codes.CodeNotSent) as exc:
-        return render_template("auth/login.html", error=str(exc)), 429  # type: ignore[return-value]
+        return render_template("auth/login.html", error=str(exc)), 429
     session["pending_phone"] = phone
     return redirect(url_for("auth.enter_code"))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-def enter_code() -> str | Response:
+def enter_code() -> ResponseReturnValue:
     phone = session.get("pending_phone")
     if not phone:
         return redirect(url_for("auth.login"))
@@ -78,7 +79,7 @@ def enter_code() -> str | Response:
             codes.Verification.LOCKED: "Too many wrong tries: that code no longer works.",
             codes.Verification.NONE: "That code has expired or was already used.",
         }[result]
-        return render_template("auth/code.html", phone=phone, error=message), 401  # type: ignore[return-value]
+        return render_template("auth/code.html", phone=phone, error=message), 401
     with transaction() as conn:
         businesses = owned_businesses(conn, phone)
     if len(businesses) == 1:
@@ -89,7 +90,7 @@ def enter_code() -> str | Response:
 
 
 @bp.route("/login/choose", methods=["GET", "POST"])
-def choose() -> str | Response:
+def choose() -> ResponseReturnValue:
     """An owner of several boutiques picks one (the list comes from their phone, never a form)."""
     phone = session.get("verified_phone")
     if not phone:
