@@ -22,9 +22,22 @@ def cold_start_ms(name: str, signature: str, logs: Path) -> float:
     source = repo_root() / "functions" / name / "main.py"
     env = {**os.environ, "DATABASE_URL": "postgresql://unused@127.0.0.1:1/x"}
     started = time.perf_counter()
-    pid = spawn([framework, "--target", name, "--source", str(source), "--port", str(port),
-                 "--signature-type", signature], env=env, log_path=logs / f"{name}.log",
-                cwd=source.parent)
+    pid = spawn(
+        [
+            framework,
+            "--target",
+            name,
+            "--source",
+            str(source),
+            "--port",
+            str(port),
+            "--signature-type",
+            signature,
+        ],
+        env=env,
+        log_path=logs / f"{name}.log",
+        cwd=source.parent,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pid, log_path=logs / f"{name}.log")
         return (time.perf_counter() - started) * 1000
@@ -38,8 +51,9 @@ def main() -> None:
     for name, spec in FUNCTIONS.items():
         results[name] = summary([cold_start_ms(name, spec.signature, logs) for _ in range(3)])
     rows = [[name, r["p50"], r["p95"]] for name, r in results.items()]
-    print_table("Cold start: spawn → first HTTP answer (ms, 3 runs)", ["function", "p50", "max"],
-                rows)
+    print_table(
+        "Cold start: spawn → first HTTP answer (ms, 3 runs)", ["function", "p50", "max"], rows
+    )
     print(f"wrote {write_results('cold_start', {'results': results})}")
 
 

@@ -17,9 +17,16 @@ from bench.common import print_table, running_stack, summary, write_results
 from duka.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.journeys import create_demo_boutique, customer_phone
 
-QUERIES = ["do you have a red dress?", "nataka sketi ya kitenge", "black jacket size M",
-           "white sneakers", "ankara jumpsuit", "bag ya kiondo", "blue dress under 3k",
-           "any palazzo trousers?"]
+QUERIES = [
+    "do you have a red dress?",
+    "nataka sketi ya kitenge",
+    "black jacket size M",
+    "white sneakers",
+    "ankara jumpsuit",
+    "bag ya kiondo",
+    "blue dress under 3k",
+    "any palazzo trousers?",
+]
 DRAFT = "Draft reply with the correct facts (improve its wording): "
 
 
@@ -29,14 +36,19 @@ class ModelDelay:
 
 def responder(request_json: dict[str, Any]) -> Reply:
     time.sleep(ModelDelay.seconds)
-    text = "".join(p.get("text", "") for c in request_json.get("contents", [])
-                   for p in c.get("parts", []))
-    return Reply({"reply_text": text.split(DRAFT, 1)[-1], "actions": [], "intent": "x",
-                  "entities": []}, prompt_tokens=1000, output_tokens=150)
+    text = "".join(
+        p.get("text", "") for c in request_json.get("contents", []) for p in c.get("parts", [])
+    )
+    return Reply(
+        {"reply_text": text.split(DRAFT, 1)[-1], "actions": [], "intent": "x", "entities": []},
+        prompt_tokens=1000,
+        output_tokens=150,
+    )
 
 
-def run_conversations(env: dict[str, str], business: str, messages: int,
-                      concurrency: int) -> list[dict[str, Any]]:
+def run_conversations(
+    env: dict[str, str], business: str, messages: int, concurrency: int
+) -> list[dict[str, Any]]:
     from duka.db.pool import transaction
 
     def one(i: int) -> dict[str, Any]:
@@ -45,15 +57,20 @@ def run_conversations(env: dict[str, str], business: str, messages: int,
         response = phone.send(QUERIES[i % len(QUERIES)])
         ack_ms = (time.time() - started) * 1000
         reply = phone.wait_for_replies(count=1, timeout=30, settle=0)[0]
-        return {"sid": reply["sid"], "ack_ms": ack_ms, "status": response.status_code,
-                "e2e_ms": (reply["created_ts"] - started) * 1000}
+        return {
+            "sid": reply["sid"],
+            "ack_ms": ack_ms,
+            "status": response.status_code,
+            "e2e_ms": (reply["created_ts"] - started) * 1000,
+        }
 
     with ThreadPoolExecutor(concurrency) as pool:
         samples = list(pool.map(one, range(messages)))
     with transaction() as conn:
         for sample in samples:
-            row = conn.execute("SELECT metadata FROM messages WHERE external_id = %s",
-                               (sample["sid"],)).fetchone()
+            row = conn.execute(
+                "SELECT metadata FROM messages WHERE external_id = %s", (sample["sid"],)
+            ).fetchone()
             sample["record"] = row["metadata"] if row else {}
     return samples
 
@@ -83,28 +100,42 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    with FakeGemini(default=responder) as gemini, running_stack({
-        "GEMINI_API_KEY": gemini.api_key, "GEMINI_BASE_URL": gemini.base_url,
-        "EMBEDDINGS": "local",
-    }) as env:
+    with (
+        FakeGemini(default=responder) as gemini,
+        running_stack(
+            {
+                "GEMINI_API_KEY": gemini.api_key,
+                "GEMINI_BASE_URL": gemini.base_url,
+                "EMBEDDINGS": "local",
+            }
+        ) as env,
+    ):
         shop = create_demo_boutique()
         run_conversations(env, shop["number"], 8, 4)  # warm-up
         for label, delay in (("instant_model", 0.0), ("model_1_5s", 1.5)):
             ModelDelay.seconds = delay
-            results[label] = stages(run_conversations(env, shop["number"], args.messages,
-                                                      args.concurrency))
+            results[label] = stages(
+                run_conversations(env, shop["number"], args.messages, args.concurrency)
+            )
     for label, table in results.items():
         rows = [[stage, v["p50"], v["p95"], v["p99"]] for stage, v in table.items()]
         print_table(f"Message → reply, {label} (ms)", ["stage", "p50", "p95", "p99"], rows)
     non_llm_ok = results["instant_model"]["non_llm"]["p95"] <= 250
     e2e_ok = results["model_1_5s"]["end_to_end"]["p95"] <= 2000
-    print(f"non-LLM p95 <= 250 ms: {'met' if non_llm_ok else 'MISSED'}; "
-          f"end-to-end p95 <= 2.0 s with 1.5 s model: {'met' if e2e_ok else 'MISSED'}")
-    path = write_results("end_to_end", {"messages": args.messages,
-                                        "concurrency": args.concurrency, "results": results,
-                                        "targets": {"non_llm_p95_ms": 250,
-                                                    "e2e_p95_ms_with_1_5s_model": 2000},
-                                        "targets_met": {"non_llm": non_llm_ok, "e2e": e2e_ok}})
+    print(
+        f"non-LLM p95 <= 250 ms: {'met' if non_llm_ok else 'MISSED'}; "
+        f"end-to-end p95 <= 2.0 s with 1.5 s model: {'met' if e2e_ok else 'MISSED'}"
+    )
+    path = write_results(
+        "end_to_end",
+        {
+            "messages": args.messages,
+            "concurrency": args.concurrency,
+            "results": results,
+            "targets": {"non_llm_p95_ms": 250, "e2e_p95_ms_with_1_5s_model": 2000},
+            "targets_met": {"non_llm": non_llm_ok, "e2e": e2e_ok},
+        },
+    )
     print(f"wrote {path}")
 
 

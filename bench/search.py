@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +87,22 @@ def synthetic_vectors(texts: list[str], rng: np.random.Generator, noise: float) 
     return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
 
 
-def start_database(home: Path) -> tuple[str, str]:
+@contextmanager
+def database() -> Iterator[tuple[str, str]]:
+    """A throwaway migrated PostgreSQL: (administrator URL, application-role URL)."""
     import pgserver
 
-    admin = pgserver.get_server(home / "pgdata", cleanup_mode="stop").get_uri()
-    migrate(admin)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("ALTER ROLE duka_app LOGIN PASSWORD 'bench'")
-    socket_dir = admin.split("host=", 1)[1]
-    return admin, f"postgresql://duka_app:bench@/postgres?host={socket_dir}"
+    with tempfile.TemporaryDirectory(prefix="duka-search-bench-") as home:
+        server = pgserver.get_server(Path(home) / "pgdata", cleanup_mode="stop")
+        try:
+            admin = server.get_uri()
+            migrate(admin)
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute("ALTER ROLE duka_app LOGIN PASSWORD 'bench'")
+            socket_dir = admin.split("host=", 1)[1]
+            yield admin, f"postgresql://duka_app:bench@/postgres?host={socket_dir}"
+        finally:
+            server.cleanup()
 
 
 def load(admin: str, tenants: list[tuple[str, int]], seed: int) -> None:
@@ -255,8 +264,7 @@ def main() -> int:
         "adaptive": {"exact_max_rows": EXACT_MAX_ROWS, "hnsw_ef_search": HNSW_EF_SEARCH},
         "shapes": {},
     }
-    with tempfile.TemporaryDirectory(prefix="duka-bench-") as home:
-        admin, app = start_database(Path(home))
+    with database() as (admin, app):
         load(admin, [*small, big, mid], args.seed)
         for shape, cases in shapes.items():
             run_strategy(app, cases[:20], "exact", 10)  # warm the cache

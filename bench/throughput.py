@@ -38,7 +38,9 @@ def run(env: dict[str, str], business: str, total: int, customers: int) -> dict[
                 "SELECT count(*) FILTER (WHERE m.answered_by IS NOT NULL) AS answered,"
                 " count(*) AS total FROM messages m JOIN conversations c"
                 " ON c.id = m.conversation_id WHERE m.role = 'customer'"
-                " AND c.customer_phone = ANY(%s)", (numbers,)).fetchone()
+                " AND c.customer_phone = ANY(%s)",
+                (numbers,),
+            ).fetchone()
         answered = int(row["answered"])
         if answered >= total:
             break
@@ -48,11 +50,18 @@ def run(env: dict[str, str], business: str, total: int, customers: int) -> dict[
         replies = conn.execute(
             "SELECT count(*) AS n, count(*) FILTER (WHERE m.delivery_status = 'sent') AS sent"
             " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-            " WHERE m.role = 'agent' AND c.customer_phone = ANY(%s)", (numbers,)).fetchone()
-    return {"messages": total, "answered": answered, "lost": total - answered,
-            "replies": int(replies["n"]), "replies_sent": int(replies["sent"]),
-            "ingest_per_s": round(total / (sent_at - started), 1),
-            "answered_per_s": round(answered / (finished - started), 1)}
+            " WHERE m.role = 'agent' AND c.customer_phone = ANY(%s)",
+            (numbers,),
+        ).fetchone()
+    return {
+        "messages": total,
+        "answered": answered,
+        "lost": total - answered,
+        "replies": int(replies["n"]),
+        "replies_sent": int(replies["sent"]),
+        "ingest_per_s": round(total / (sent_at - started), 1),
+        "answered_per_s": round(answered / (finished - started), 1),
+    }
 
 
 def main() -> None:
@@ -62,20 +71,28 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     for threads, pool in ((8, 8), (16, 16)):
-        with running_stack({"THREADS": str(threads), "DB_POOL_MAX": str(pool),
-                            "BURST_WINDOW_MS": "0"}) as env:
+        with running_stack(
+            {"THREADS": str(threads), "DB_POOL_MAX": str(pool), "BURST_WINDOW_MS": "0"}
+        ) as env:
             shop = create_demo_boutique()
             run(env, shop["number"], 20, 10)  # warm-up
-            results[f"threads={threads},pool={pool}"] = run(env, shop["number"], args.messages,
-                                                            args.customers)
-    rows = [[k, r["messages"], r["answered"], r["lost"], r["ingest_per_s"], r["answered_per_s"]]
-            for k, r in results.items()]
-    print_table("Throughput (offline agent)", ["config", "sent", "answered", "lost", "ingest/s",
-                                               "answered/s"], rows)
+            results[f"threads={threads},pool={pool}"] = run(
+                env, shop["number"], args.messages, args.customers
+            )
+    rows = [
+        [k, r["messages"], r["answered"], r["lost"], r["ingest_per_s"], r["answered_per_s"]]
+        for k, r in results.items()
+    ]
+    print_table(
+        "Throughput (offline agent)",
+        ["config", "sent", "answered", "lost", "ingest/s", "answered/s"],
+        rows,
+    )
     best = max(r["answered_per_s"] for r in results.values())
     print(f"target >= 50 messages/s: {'met' if best >= 50 else 'MISSED'} (best {best})")
-    path = write_results("throughput", {"results": results, "target_per_s": 50,
-                                        "target_met": best >= 50})
+    path = write_results(
+        "throughput", {"results": results, "target_per_s": 50, "target_met": best >= 50}
+    )
     print(f"wrote {path}")
 
 

@@ -19,6 +19,10 @@ TENANT_TABLES = [
     "order_items",
     "agent_memories",
     "outbox",
+    "payment_attempts",
+    "product_stock",
+    "stock_reservations",
+    "business_owners",
 ]
 
 

@@ -1,8 +1,9 @@
 """Burst coalescing: wait briefly when more messages are probably on their way.
 
 Customers often send "hi", "do you have this?", [photo] within seconds. A message that only
-opens a conversation, or one that arrives right after another still unanswered one, waits until a short window has
-passed since it was stored, so the run that follows answers the whole burst with one reply.
+opens a conversation, or one arriving right after another still unanswered one, waits until a
+short window has passed since it was stored, so the run that follows answers the whole burst
+with one reply.
 A message with a clear request and no burst in progress is answered at once.
 """
 

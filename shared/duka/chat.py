@@ -5,7 +5,9 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
+from duka.sandbox_cli import answer_prompt, pending_prompt
 from duka.simulator import WhatsAppSimulator
 
 HELP = "Type a message and press Enter. '/photo PATH [caption]' sends a picture. '/quit' leaves."
@@ -43,6 +45,25 @@ def run_chat(env: dict[str, str], *, business_number: str, customer_number: str)
         if response.status_code != 200:
             print(f"[webhook answered {response.status_code}: {response.text}]")
             continue
-        for reply in phone.wait_for_replies(count=1, timeout=30, settle=0.5):
-            media = "".join(f"\n  [image] {url}" for url in reply["media_url"])
-            print(f"boutique> {reply['body']}{media}")
+        show(phone.wait_for_replies(count=1, timeout=30, settle=0.5))
+        answer_mpesa_prompt(env, phone)
+
+
+def show(replies: list[dict[str, Any]]) -> None:
+    for reply in replies:
+        media = "".join(f"\n  [image] {url}" for url in reply["media_url"])
+        print(f"boutique> {reply['body']}{media}")
+
+
+def answer_mpesa_prompt(env: dict[str, str], phone: WhatsAppSimulator) -> None:
+    """If the shop sent an STK push, show the phone's M-Pesa prompt and let the user answer."""
+    prompt = pending_prompt(env, phone.customer_number)
+    if prompt is None:
+        return
+    print(f"\n[M-Pesa] {prompt['text']}")
+    try:
+        pin = input("[M-Pesa] Enter PIN (1234 pays, another PIN fails, 'cancel'): ").strip()
+    except (EOFError, KeyboardInterrupt):
+        pin = "cancel"
+    answer_prompt(env, prompt["reference"], pin or "cancel")
+    show(phone.wait_for_replies(count=1, timeout=30, settle=0.5))

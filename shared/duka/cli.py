@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from duka.sandbox_cli import register as register_sandbox
 from duka.stack.stack import Stack
 
 DEMO_NAME = "Nyota Boutique"
@@ -63,13 +64,16 @@ def cmd_business_create(args: argparse.Namespace) -> int:
 
 def cmd_products_import(args: argparse.Namespace) -> int:
     from duka.catalog.csv_import import CatalogueInvalid
-    from duka.catalog.importer import UnknownBusinessNumber, import_catalogue
+    from duka.catalog.importer import UnknownBusinessNumber, import_catalogue, progress_printer
     from duka.phone import normalize_kenyan_phone
 
     _use_stack_env()
     try:
         ids = import_catalogue(
-            Path(args.file), normalize_kenyan_phone(args.business), wait=args.wait
+            Path(args.file),
+            normalize_kenyan_phone(args.business),
+            wait=args.wait,
+            progress=progress_printer(),
         )
     except CatalogueInvalid as exc:
         for error in exc.errors:
@@ -80,6 +84,27 @@ def cmd_products_import(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"imported {len(ids)} products" + (" (searchable)" if args.wait else ""))
+    return 0
+
+
+def cmd_products_reembed(args: argparse.Namespace) -> int:
+    from duka.catalog.reembed import reembed_products, wait_until_embedded
+    from duka.catalog.search import active_embedding_model
+    from duka.db.pool import transaction
+    from duka.phone import normalize_kenyan_phone
+    from duka.store.businesses import business_id_for_whatsapp
+
+    _use_stack_env()
+    business_id = None
+    if args.business:
+        with transaction() as conn:
+            business_id = business_id_for_whatsapp(conn, normalize_kenyan_phone(args.business))
+    model = active_embedding_model()
+    count = reembed_products(model, business_id=business_id)
+    print(f"re-embedding {count} products with {model}")
+    if args.wait:
+        wait_until_embedded(model, business_id=business_id)
+        print("done")
     return 0
 
 
@@ -147,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--wait", action="store_true", help="return once searchable")
     importer.set_defaults(func=cmd_products_import)
 
+    reembed = products.add_parser("reembed", help="re-embed with the active embedding model")
+    reembed.add_argument("--business", help="only this business (WhatsApp number)")
+    reembed.add_argument("--wait", action="store_true", help="return once all are embedded")
+    reembed.set_defaults(func=cmd_products_reembed)
+
     seed = sub.add_parser("seed", help="demo data")
     seed.add_argument("what", choices=["demo"])
     seed.set_defaults(func=cmd_seed)
@@ -155,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--business", default=DEMO_NUMBER)
     chat.add_argument("--customer", default="+254700000001")
     chat.set_defaults(func=cmd_chat)
+
+    register_sandbox(sub)
 
     demo = sub.add_parser("demo", help="stack + demo boutique + chat (the quick start)")
     demo.add_argument("--customer", default="+254700000001")

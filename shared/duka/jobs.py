@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from duka.logs import log
+from duka.orders.reconcile import reconcile_payments
 from duka.relay import relay_outbox, sweep_unanswered_inbound
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,11 @@ def _sweep() -> None:
     sweep_unanswered_inbound()
 
 
-JOBS: dict[str, Callable[[], None]] = {"sweep": _sweep}
+def _reconcile() -> None:
+    reconcile_payments()
+
+
+JOBS: dict[str, Callable[[], None]] = {"sweep": _sweep, "reconcile": _reconcile}
 
 
 def run_job(name: str) -> None:

@@ -117,10 +117,16 @@ def _require_owner() -> Response | None:
     phone, business_id = session.get("phone"), session.get("business_id")
     if phone and business_id:
         with tenant_transaction(business_id) as conn:
-            business = conn.execute("SELECT name FROM businesses").fetchone()
+            business = conn.execute(
+                "SELECT name, (SELECT count(*) FROM conversations"
+                " WHERE metadata->>'needs_attention' = 'true') AS waiting"
+                " FROM businesses WHERE id = %s",
+                (business_id,),
+            ).fetchone()
             allowed = business is not None and is_owner(conn, phone)
         if allowed and business is not None:
             g.owner = Owner(phone, business_id, business["name"])
+            g.waiting_chats = business["waiting"]  # the Chats tab's badge
             return None
         session.clear()  # access was withdrawn since sign-in
     return redirect(url_for("auth.login"))

@@ -6,6 +6,7 @@ import hmac
 import secrets
 
 from flask import Flask, abort, request, session
+from markupsafe import Markup
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -17,6 +18,10 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(32)
         session["csrf"] = token
     return token
+
+
+def csrf_field() -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token())
 
 
 def rotate_csrf_token() -> None:
@@ -34,4 +39,4 @@ def _check() -> None:
 
 def init_csrf(app: Flask) -> None:
     app.before_request(_check)
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=csrf_field)

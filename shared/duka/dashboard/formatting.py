@@ -32,7 +32,7 @@ def local_time(moment: datetime | None) -> datetime | None:
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """"14:05" today, "Yesterday 14:05", "Mon 14:05" this week, else "12 Mar 2025"."""
+    """ "14:05" today, "Yesterday 14:05", "Mon 14:05" this week, else "12 Mar 2025"."""
     if moment is None:
         return "—"
     local = moment.astimezone(NAIROBI)

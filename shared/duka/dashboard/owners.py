@@ -36,14 +36,10 @@ def add_owner(business_whatsapp: str, owner_phone: str) -> str:
 
 def owned_businesses(conn: Connection, owner_phone: str) -> list[OwnedBusiness]:
     rows = conn.execute("SELECT * FROM owner_businesses(%s)", (owner_phone,)).fetchall()
-    return [
-        OwnedBusiness(str(r["business_id"]), r["name"], r["whatsapp_number"]) for r in rows
-    ]
+    return [OwnedBusiness(str(r["business_id"]), r["name"], r["whatsapp_number"]) for r in rows]
 
 
 def is_owner(conn: Connection, owner_phone: str) -> bool:
     """Under a tenant transaction: does this phone still own the current business?"""
-    row = conn.execute(
-        "SELECT 1 FROM business_owners WHERE phone = %s", (owner_phone,)
-    ).fetchone()
+    row = conn.execute("SELECT 1 FROM business_owners WHERE phone = %s", (owner_phone,)).fetchone()
     return row is not None

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from duka.images.analysis import ImageUnreadable
 from duka.logs import log
 from duka.media import MediaRefused
 from duka.orchestrator.cart import Cart
@@ -67,16 +68,17 @@ def preferred_size(turn: Turn) -> str | None:
 
 def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     e = turn.entities
-    hits = call_tool(
-        ctx,
-        "search_products",
-        text=turn.text,
-        categories=list(e.categories),
-        colors=list(e.colors),
-        size=preferred_size(turn),
-        max_price=e.max_price,
-        limit=5,
-    )
+    query: dict[str, Any] = {
+        "text": turn.text,
+        "categories": list(e.categories),
+        "size": preferred_size(turn),
+        "max_price": e.max_price,
+        "limit": 5,
+    }
+    hits = call_tool(ctx, "search_products", colors=list(e.colors), **query)
+    if not hits and e.colors:  # none in that colour: show the same kind in other colours
+        facts.notes.append(f"Nothing in {', '.join(e.colors)}; these are other colours.")
+        hits = call_tool(ctx, "search_products", **query)
     facts.use_llm = True
     return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
 
@@ -91,7 +93,7 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
             size=preferred_size(turn),
             limit=3,
         )
-    except MediaRefused as exc:
+    except (MediaRefused, ImageUnreadable) as exc:
         log(
             logger,
             logging.WARNING,

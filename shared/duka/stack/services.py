@@ -16,6 +16,8 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from duka.logs import configure_logging, log
+from duka.sandboxes.daraja_sandbox import DarajaSandbox
+from duka.sandboxes.paylink_sandbox import PayLinkSandbox
 from duka.sandboxes.twilio_sandbox import TwilioSandbox
 from duka.stack.gateway import Gateway
 
@@ -37,9 +39,27 @@ def _scheduler(interval: float, jobs: list[str]) -> None:
                 )
 
 
+def _start_payment_sandboxes(config: dict[str, Any]) -> None:
+    """PayLink posts callbacks to the URL set in its dashboard; Daraja to the push's URL."""
+    env = config["payment_env"]
+    PayLinkSandbox(
+        api_key=env["PAYLINK_API_KEY"],
+        username=env["PAYLINK_USERNAME"],
+        webhook_secret=env["PAYLINK_WEBHOOK_SECRET"],
+        callback_url=f"http://127.0.0.1:{config['gateway_port']}/webhook/paylink/callback",
+    ).start(port=config["paylink_port"])
+    DarajaSandbox(
+        consumer_key=env["DARAJA_CONSUMER_KEY"],
+        consumer_secret=env["DARAJA_CONSUMER_SECRET"],
+        shortcode=env["DARAJA_SHORTCODE"],
+        passkey=env["DARAJA_PASSKEY"],
+    ).start(port=config["daraja_port"])
+
+
 def serve(config: dict[str, Any]) -> None:
     twilio = TwilioSandbox(config["twilio_account_sid"], config["twilio_auth_token"])
     twilio.start(port=config["twilio_port"])
+    _start_payment_sandboxes(config)
     gateway = make_server(
         "127.0.0.1", config["gateway_port"], Gateway(config["routes"]), threaded=True
     )

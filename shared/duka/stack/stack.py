@@ -16,6 +16,17 @@ from duka.stack import database, processes, pubsub
 PROJECT = "duka-local"
 LOCAL_TWILIO_SID = "AC" + "0" * 30 + "1"
 LOCAL_TWILIO_TOKEN = "local-twilio-auth-token"
+# The payment sandboxes' credentials; the functions reach them like the real gateways.
+LOCAL_PAYMENT_ENV = {
+    "PAYLINK_API_KEY": "local-paylink-api-key",
+    "PAYLINK_USERNAME": "duka-local",
+    "PAYLINK_WEBHOOK_SECRET": "local-paylink-webhook-secret",
+    "DARAJA_CONSUMER_KEY": "local-daraja-consumer-key",
+    "DARAJA_CONSUMER_SECRET": "local-daraja-consumer-secret",
+    "DARAJA_PASSKEY": "local-daraja-passkey",
+    "DARAJA_SHORTCODE": "174379",
+    "DARAJA_CALLBACK_TOKEN": "local-daraja-callback-token",
+}
 LOCAL_DASHBOARD_SESSION_KEY = "local-dashboard-session-key"
 
 
@@ -32,9 +43,11 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES),
     "embed_product": FunctionSpec("cloudevent", topic=events.PRODUCT_CHANGED),
     "scheduled_jobs": FunctionSpec("cloudevent", topic=events.SCHEDULED_JOBS),
+    "paylink_callback": FunctionSpec("http", public_paths=("/webhook/paylink", "/webhook/daraja")),
+    "process_payment": FunctionSpec("cloudevent", topic=events.PAYMENT_EVENTS),
     "dashboard": FunctionSpec("http", public_paths=("/dashboard",)),
 }
-SCHEDULED_JOBS = ["sweep"]
+SCHEDULED_JOBS = ["sweep", "reconcile"]
 
 
 def repo_root() -> Path:
@@ -50,10 +63,12 @@ class StackPorts:
     gateway: int = 8080
     emulator: int = 8085
     twilio: int = 8090
+    paylink: int = 8091
+    daraja: int = 8092
 
     @classmethod
     def random(cls) -> StackPorts:
-        return cls(processes.free_port(), processes.free_port(), processes.free_port())
+        return cls(*(processes.free_port() for _ in range(5)))
 
 
 @dataclass
@@ -95,6 +110,10 @@ class Stack:
             "TWILIO_ACCOUNT_SID": LOCAL_TWILIO_SID,
             "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_TOKEN,
             "TWILIO_API_BASE_URL": f"http://127.0.0.1:{self.ports.twilio}",
+            "PAYLINK_BASE_URL": f"http://127.0.0.1:{self.ports.paylink}",
+            "DARAJA_BASE_URL": f"http://127.0.0.1:{self.ports.daraja}",
+            **LOCAL_PAYMENT_ENV,
+            "PRODUCT_IMAGE_DIR": str(self.home / "product-images"),
             "DASHBOARD_SESSION_KEY": LOCAL_DASHBOARD_SESSION_KEY,
             **self.extra_env,
         }
@@ -165,6 +184,9 @@ class Stack:
             "twilio_port": self.ports.twilio,
             "twilio_account_sid": env["TWILIO_ACCOUNT_SID"],
             "twilio_auth_token": env["TWILIO_AUTH_TOKEN"],
+            "paylink_port": self.ports.paylink,
+            "daraja_port": self.ports.daraja,
+            "payment_env": {key: env[key] for key in LOCAL_PAYMENT_ENV},
             "routes": routes,
             "scheduler_interval": self.scheduler_interval,
             "jobs": SCHEDULED_JOBS,

@@ -26,9 +26,13 @@ def get_or_create_conversation(
 
 
 def lock_conversation(conn: Connection, conversation_id: str) -> dict[str, Any] | None:
-    """Row-lock the conversation so its messages are handled one run at a time."""
+    """Row-lock the conversation so its messages are handled one run at a time.
+
+    NO KEY UPDATE, not UPDATE: an order inserted by checkout on another connection checks its
+    foreign key to this row (a KEY SHARE lock), which FOR UPDATE would block until we commit.
+    """
     return conn.execute(
-        "SELECT * FROM conversations WHERE id = %s FOR UPDATE", (conversation_id,)
+        "SELECT * FROM conversations WHERE id = %s FOR NO KEY UPDATE", (conversation_id,)
     ).fetchone()
 
 

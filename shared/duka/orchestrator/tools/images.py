@@ -32,7 +32,7 @@ def download_whatsapp_image(ctx: ToolContext, args: DownloadArgs) -> Media:
 @tool("image", AnalyzeArgs)
 def analyze_image(ctx: ToolContext, args: AnalyzeArgs) -> Any:
     """Describe a fashion photo: garment type, colours, pattern, style."""
-    from duka.catalog.search import analyze_image as analyze
+    from duka.images.analysis import analyze_image as analyze
 
     media = download_whatsapp_image(ctx, DownloadArgs(media_url=args.media_url))
     return analyze(media.data, media.content_type)

@@ -1,0 +1,56 @@
+"""HTTP function: payment gateway callbacks. PayLink's are signed; Daraja's carry a secret
+token in the path. Verify, apply once, acknowledge; the reconciler recovers anything missed."""
+
+import json
+import logging
+
+import functions_framework
+from flask import Request, Response
+
+from duka.config import ConfigError
+from duka.db.pool import DatabaseUnavailable
+from duka.logs import configure_logging, log
+from duka.orders.callbacks import handle_callback
+from duka.payments import CallbackRejected, GatewayConfigError
+from duka.secrets import SecretStoreUnavailable
+
+configure_logging()
+logger = logging.getLogger("paylink_callback")
+
+PAYLINK_PATH = "/webhook/paylink/callback"
+DARAJA_PREFIX = "/webhook/daraja/callback"
+# What each gateway expects back; Daraja reads ResultCode 0 as "received".
+ACKNOWLEDGEMENTS = {
+    "paylink": {"status": "ok"},
+    "daraja": {"ResultCode": 0, "ResultDesc": "Accepted"},
+}
+
+
+def _route(path: str) -> tuple[str, str | None] | None:
+    if path.rstrip("/") == PAYLINK_PATH:
+        return "paylink", None
+    if path == DARAJA_PREFIX or path.startswith(DARAJA_PREFIX + "/"):
+        return "daraja", path[len(DARAJA_PREFIX) + 1 :] or None
+    return None
+
+
+@functions_framework.http
+def paylink_callback(request: Request) -> Response:
+    if request.method != "POST":
+        return Response("POST only", status=405)
+    route = _route(request.path)
+    if route is None:
+        return Response("no such callback", status=404)
+    gateway, path_token = route
+    try:
+        handle_callback(gateway, dict(request.headers), request.get_data(), path_token)
+    except CallbackRejected as exc:
+        log(logger, logging.WARNING, "payment callback rejected", gateway=gateway, error=str(exc))
+        return Response(str(exc), status=401 if exc.unauthenticated else 400)
+    except (DatabaseUnavailable, SecretStoreUnavailable):
+        return Response("temporarily unavailable", status=503)
+    except (GatewayConfigError, ConfigError) as exc:
+        log(logger, logging.ERROR, "payment gateway misconfigured", gateway=gateway, error=str(exc))
+        return Response("payment gateway not configured", status=500)
+    body = json.dumps(ACKNOWLEDGEMENTS[gateway])
+    return Response(body, status=200, mimetype="application/json")

@@ -1,0 +1,17 @@
+"""Pub/Sub function (payment-events): tell the customer how their payment ended, once.
+Raising makes Pub/Sub retry."""
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from duka.events import decode_push
+from duka.logs import configure_logging
+from duka.orders.notifications import notify_payment_event
+
+configure_logging()
+
+
+@functions_framework.cloud_event
+def process_payment(event: CloudEvent) -> None:
+    payload, _ = decode_push(event.data)
+    notify_payment_event(payload)

@@ -1,0 +1,162 @@
+"""Orders: the filtered table, one order's details, and fulfilment updates."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from duka.dashboard import fulfilment
+from duka.dashboard.auth import current_owner, owner_transaction
+from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
+from duka.db.pool import Connection
+from duka.logs import log
+from duka.processing import deliver_pending
+from duka.whatsapp import SendFailedTransient
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("orders", __name__, url_prefix="/dashboard/orders")
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    payment: str = ""
+    fulfilment: str = ""
+    since: date | None = None
+    until: date | None = None
+    query: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> OrderFilters:
+        return cls(
+            payment=args.get("payment", "") if args.get("payment") in PAYMENT_LABELS else "",
+            fulfilment=(
+                args.get("fulfilment", "") if args.get("fulfilment") in FULFILMENT_LABELS else ""
+            ),
+            since=_date(args.get("from")),
+            until=_date(args.get("to")),
+            query=args.get("q", "").strip(),
+        )
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict[str, Any]]:
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
+    if filters.payment:
+        where.append("o.status = %s")
+        params.append(filters.payment)
+    if filters.fulfilment:
+        where.append("o.fulfillment_status = %s")
+        params.append(filters.fulfilment)
+    if filters.since:
+        where.append("o.created_at >= %s")
+        params.append(datetime.combine(filters.since, time(), NAIROBI))
+    if filters.until:
+        where.append("o.created_at < %s")
+        params.append(datetime.combine(filters.until + timedelta(days=1), time(), NAIROBI))
+    if filters.query:
+        where.append(
+            "(o.customer_phone ILIKE %s OR o.mpesa_reference ILIKE %s"
+            " OR o.transaction_id ILIKE %s OR c.customer_name ILIKE %s)"
+        )
+        params.extend([f"%{filters.query}%"] * 4)
+    return conn.execute(
+        "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.customer_phone,"
+        " o.mpesa_reference, o.transaction_id, c.customer_name,"
+        " (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id) AS units"
+        " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
+        f" WHERE {' AND '.join(where)} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",
+        (*params, PAGE_SIZE + 1, page * PAGE_SIZE),
+    ).fetchall()
+
+
+def order_details(conn: Connection, order_id: UUID) -> dict[str, Any] | None:
+    order = conn.execute(
+        "SELECT o.*, c.customer_name, c.id AS conversation FROM orders o"
+        " LEFT JOIN conversations c ON c.id = o.conversation_id WHERE o.id = %s",
+        (order_id,),
+    ).fetchone()
+    if order is None:
+        return None
+    items = conn.execute(
+        "SELECT product_id, sku, name, size, color, quantity, unit_price, line_total"
+        " FROM order_items WHERE order_id = %s ORDER BY name",
+        (order_id,),
+    ).fetchall()
+    return {**order, "lines": items or list(order["items"] or [])}
+
+
+@bp.route("")
+def index() -> str:
+    filters = OrderFilters.from_args(request.args)
+    page = max(0, request.args.get("page", 0, type=int))
+    with owner_transaction() as conn:
+        rows = list_orders(conn, filters, page)
+    return render_template(
+        "orders/list.html",
+        orders=rows[:PAGE_SIZE],
+        filters=filters,
+        page=page,
+        has_more=len(rows) > PAGE_SIZE,
+        page_url=lambda n: url_for(".index", **{**request.args.to_dict(), "page": n}),
+    )
+
+
+@bp.route("/<uuid:order_id>")
+def detail(order_id: UUID) -> str:
+    with owner_transaction() as conn:
+        order = order_details(conn, order_id)
+    if order is None:
+        abort(404)
+    return render_template("orders/detail.html", order=order)
+
+
+@bp.route("/<uuid:order_id>/fulfilment", methods=["POST"])
+def update_fulfilment(order_id: UUID) -> Response:
+    owner = current_owner()
+    target = request.form.get("status", "")
+    try:
+        with owner_transaction() as conn:
+            update = fulfilment.advance_fulfilment(conn, owner.business_id, order_id, target)
+    except fulfilment.FulfilmentNotAllowed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", order_id=order_id))
+    if update is None:
+        abort(404)
+    if not update.changed:
+        flash(f"Already {FULFILMENT_LABELS.get(target, target).lower()}: nothing sent again.")
+    elif update.conversation_id:
+        _send_notice(owner.business_id, update.conversation_id)
+    return redirect(url_for(".detail", order_id=order_id))
+
+
+def _send_notice(business_id: str, conversation_id: str) -> None:
+    try:
+        deliver_pending(business_id, conversation_id)
+    except SendFailedTransient as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "fulfilment notice not sent yet",
+            error=str(exc),
+            business_id=business_id,
+            conversation_id=conversation_id,
+        )
+        flash("Updated. WhatsApp didn't answer: open the chat and press “Send again”.", "error")
+        return
+    flash("Updated, and the customer was told on WhatsApp.")

@@ -1,0 +1,65 @@
+// Small progressive enhancements; every page also works without JavaScript.
+"use strict";
+
+// Live regions: [data-poll] reloads its HTML from the URL every data-interval ms.
+function startPolling(region) {
+  const url = region.dataset.poll;
+  const interval = Number(region.dataset.interval || 5000);
+  const tick = async () => {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+      if (response.ok) {
+        const html = await response.text();
+        if (html !== region.dataset.last) {
+          const atBottom = region.scrollHeight - region.scrollTop - region.clientHeight < 40;
+          region.innerHTML = html;
+          region.dataset.last = html;
+          if (region.dataset.stickBottom !== undefined && atBottom) stickToBottom(region);
+        }
+      }
+    } catch (error) {
+      // offline for a moment: try again next tick
+    }
+    window.setTimeout(tick, interval);
+  };
+  region.dataset.last = region.innerHTML;
+  window.setTimeout(tick, interval);
+}
+
+function stickToBottom(element) {
+  element.scrollTop = element.scrollHeight;
+}
+
+// [data-add-row="#container"] copies the container's last row with empty inputs.
+function addRow(button) {
+  const container = document.querySelector(button.dataset.addRow);
+  const last = container && container.lastElementChild;
+  if (!last) return;
+  const copy = last.cloneNode(true);
+  copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
+  container.appendChild(copy);
+  const first = copy.querySelector("input");
+  if (first) first.focus();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-poll]").forEach(startPolling);
+  document.querySelectorAll("[data-stick-bottom]").forEach(stickToBottom);
+  document.querySelectorAll("[data-add-row]").forEach((button) => {
+    button.addEventListener("click", () => addRow(button));
+  });
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+  // Enter sends a reply; Shift+Enter starts a new line (as in WhatsApp on the desktop).
+  document.querySelectorAll("textarea[data-enter-submits]").forEach((area) => {
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        if (area.value.trim()) area.form.requestSubmit();
+      }
+    });
+  });
+});

@@ -1,0 +1,75 @@
+"""Takeover: the owner answers a thread in person while the agent stays quiet, then hands back."""
+
+from __future__ import annotations
+
+from duka.db.pool import Connection
+from duka.store import conversations, messages
+
+MAX_REPLY_CHARS = 1600  # one WhatsApp message
+
+
+class NotTakenOver(Exception):
+    """The owner must press "Take over" before replying, so the agent and owner never both talk."""
+
+
+class ReplyInvalid(Exception):
+    """The reply is empty or too long: the owner edits it."""
+
+
+def take_over(conn: Connection, conversation_id: str, owner_phone: str) -> bool:
+    """Stop the agent in this thread; the owner has seen any "talk to a person" request."""
+    row = conn.execute(
+        "UPDATE conversations SET status = 'handed_over', updated_at = now(),"
+        " metadata = (metadata - 'needs_attention')"
+        " || jsonb_build_object('taken_over_by', %s::text) WHERE id = %s RETURNING id",
+        (owner_phone, conversation_id),
+    ).fetchone()
+    return row is not None
+
+
+def hand_back(conn: Connection, conversation_id: str) -> list[str] | None:
+    """Let the agent answer again; returns the customer messages it still has to answer."""
+    row = conn.execute(
+        "UPDATE conversations SET status = 'active', updated_at = now(),"
+        " metadata = metadata - 'needs_attention' - 'taken_over_by'"
+        " WHERE id = %s RETURNING id",
+        (conversation_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return [str(m["id"]) for m in messages.unanswered_inbound(conn, conversation_id)]
+
+
+def store_owner_reply(
+    conn: Connection, business_id: str, conversation_id: str, text: str, owner_phone: str
+) -> str | None:
+    """Store the reply as an `owner` message to send; it answers what the customer wrote."""
+    body = text.strip()
+    if not body:
+        raise ReplyInvalid("Type a message first.")
+    if len(body) > MAX_REPLY_CHARS:
+        raise ReplyInvalid(f"WhatsApp messages are at most {MAX_REPLY_CHARS} characters.")
+    conversation = conversations.lock_conversation(conn, conversation_id)
+    if conversation is None:
+        return None
+    if conversation["status"] != "handed_over":
+        raise NotTakenOver("Press “Take over” first, so the agent stops replying in this chat.")
+    unanswered = [str(m["id"]) for m in messages.unanswered_inbound(conn, conversation_id)]
+    return messages.insert_outbound_intent(
+        conn,
+        business_id=business_id,
+        conversation_id=conversation_id,
+        content=body,
+        answers=unanswered,
+        role="owner",
+        metadata={"owner_phone": owner_phone},
+    )
+
+
+def mark_read(conn: Connection, conversation_id: str) -> None:
+    """Skipped while the agent holds the row (mid-turn): the page's next refresh marks it."""
+    conn.execute(
+        "UPDATE conversations SET owner_read_at = now() WHERE id = ("
+        " SELECT id FROM conversations WHERE id = %s FOR UPDATE SKIP LOCKED)",
+        (conversation_id,),
+    )

@@ -1,0 +1,246 @@
+"""Apply a gateway's payment result to its order exactly once, in one transaction.
+
+Callbacks and the reconciler's status queries both end here, so a result is applied the same
+way whichever arrives first, and any repeat changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from duka.db.pool import Connection, tenant_transaction, transaction
+from duka.logs import log
+from duka.orders import gateways, reservations, store
+from duka.orders.events import PaymentEvent, QueuedEvent, enqueue, publish
+from duka.payments import (
+    FailureReason,
+    GatewayDeclined,
+    GatewayUnavailable,
+    PaymentResult,
+    PaymentStatus,
+)
+from duka.store import businesses
+
+logger = logging.getLogger(__name__)
+
+OPEN_ATTEMPT = ("sending", "pending", "unknown")
+
+
+class Applied(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+    FLAGGED = "flagged"
+    UNCHANGED = "unchanged"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+
+
+def handle_callback(
+    gateway: str, headers: Mapping[str, str], body: bytes, path_token: str | None
+) -> Applied:
+    """Authenticate a callback and apply it. Raises CallbackRejected for a forged or unreadable
+    one, GatewayConfigError when this deployment lacks the gateway's settings."""
+    platform = gateways.platform_gateway(gateway)
+    result = platform.parse_callback(headers=headers, body=body, path_token=path_token)
+    business_id = _tenant_for(result)
+    if business_id is None:
+        log(
+            logger,
+            logging.WARNING,
+            "payment callback for an unknown reference; acknowledged",
+            **_ids(result),
+        )
+        return Applied.UNKNOWN_REFERENCE
+    if result.status is PaymentStatus.PAID and platform.callback_requires_confirmation():
+        confirmed = _confirm(business_id, result)
+        if confirmed is None:
+            return Applied.AWAITING_CONFIRMATION
+        result = confirmed
+    return apply_result(business_id, result)
+
+
+def apply_result(business_id: str, result: PaymentResult) -> Applied:
+    """Record a final payment result against its order; repeats change nothing."""
+    if result.status is PaymentStatus.PENDING:
+        return Applied.UNCHANGED
+    with tenant_transaction(business_id) as conn:
+        applied, queued = _apply(conn, business_id, result)
+    publish(queued)
+    log(
+        logger,
+        logging.INFO,
+        "payment result applied",
+        applied=applied.value,
+        business_id=business_id,
+        status=result.status.value,
+        **_ids(result),
+    )
+    return applied
+
+
+def _apply(
+    conn: Connection, business_id: str, result: PaymentResult
+) -> tuple[Applied, QueuedEvent | None]:
+    found = store.find_attempt(
+        conn,
+        gateway=result.gateway,
+        checkout_request_id=result.checkout_request_id,
+        mpesa_reference=result.mpesa_reference,
+        order_reference=result.order_reference,
+    )
+    if found is None:
+        return Applied.UNKNOWN_REFERENCE, None
+    order = store.lock_order(conn, str(found["order_id"]))
+    assert order is not None
+    attempt = store.lock_attempt(conn, str(found["id"]))
+    is_open = order["status"] == "pending" and order["attempt"] == attempt["attempt"]
+    if result.status is PaymentStatus.PAID:
+        applied, event = _apply_paid(conn, order, attempt, result, is_open)
+    else:
+        applied, event = _apply_failure(conn, order, attempt, result, is_open)
+    if event is None:
+        return applied, None
+    queued = enqueue(
+        conn,
+        business_id=business_id,
+        order_id=str(order["id"]),
+        attempt=int(attempt["attempt"]),
+        event=event,
+    )
+    return applied, queued
+
+
+def _apply_paid(
+    conn: Connection,
+    order: dict[str, Any],
+    attempt: dict[str, Any],
+    result: PaymentResult,
+    is_open: bool,
+) -> tuple[Applied, PaymentEvent | None]:
+    if attempt["status"] in ("paid", "flagged"):
+        return Applied.UNCHANGED, None
+    order_id = str(order["id"])
+    expected = int(attempt["amount"])
+    flag_reason: str | None = None
+    if result.amount_kes is not None and result.amount_kes != expected:
+        flag_reason = f"M-Pesa reported KES {result.amount_kes:,} for an order of KES {expected:,}"
+    elif not is_open:
+        flag_reason = (
+            f"payment {result.transaction_id or result.checkout_request_id} arrived after "
+            f"attempt {attempt['attempt']} of this {order['status']} order had closed"
+        )
+    _record(conn, attempt, result, "flagged" if flag_reason else "paid")
+    if flag_reason:
+        store.flag_order(conn, order_id, flag_reason)
+        log(
+            logger,
+            logging.WARNING,
+            "payment flagged for the owner",
+            order_id=order_id,
+            business_id=str(order["business_id"]),
+            reason=flag_reason,
+        )
+        return Applied.FLAGGED, PaymentEvent.FLAGGED
+    store.mark_paid(
+        conn, order_id, transaction_id=result.transaction_id, mpesa_reference=result.mpesa_reference
+    )
+    reservations.commit(conn, order_id)
+    if order["conversation_id"] is not None:
+        store.clear_cart(conn, str(order["conversation_id"]))
+    return Applied.PAID, PaymentEvent.PAID
+
+
+def _apply_failure(
+    conn: Connection,
+    order: dict[str, Any],
+    attempt: dict[str, Any],
+    result: PaymentResult,
+    is_open: bool,
+) -> tuple[Applied, PaymentEvent | None]:
+    if attempt["status"] not in OPEN_ATTEMPT:
+        return Applied.UNCHANGED, None
+    reason = result.failure_reason or FailureReason.UNKNOWN
+    _record(conn, attempt, result, "failed", failure_reason=reason.value)
+    if not is_open:
+        return Applied.UNCHANGED, None
+    order_id = str(order["id"])
+    store.end_order(conn, order_id, "failed", reason.value)
+    reservations.release(conn, order_id)
+    return Applied.FAILED, PaymentEvent.FAILED
+
+
+def _record(
+    conn: Connection,
+    attempt: dict[str, Any],
+    result: PaymentResult,
+    status: str,
+    failure_reason: str | None = None,
+) -> None:
+    store.answer_attempt(
+        conn,
+        str(attempt["id"]),
+        status=status,
+        checkout_request_id=result.checkout_request_id,
+        mpesa_reference=result.mpesa_reference,
+        transaction_id=result.transaction_id,
+        amount_received=result.amount_kes if result.status is PaymentStatus.PAID else None,
+        failure_reason=failure_reason,
+        result_code=result.result_code,
+        result_desc=result.result_desc,
+    )
+
+
+def _tenant_for(result: PaymentResult) -> str | None:
+    references = (result.checkout_request_id, result.mpesa_reference, result.order_reference)
+    with transaction() as conn:
+        for reference in references:
+            if reference:
+                business_id = store.tenant_by_reference(conn, reference)
+                if business_id is not None:
+                    return business_id
+    return None
+
+
+def _confirm(business_id: str, result: PaymentResult) -> PaymentResult | None:
+    """Ask the gateway whether an unsigned "paid" callback is true. None: not known yet."""
+    if not result.checkout_request_id:
+        return None
+    with tenant_transaction(business_id) as conn:
+        business = businesses.get_business(conn, business_id)
+    assert business is not None
+    gateway = gateways.gateway_for_business(business["settings"], name=result.gateway)
+    try:
+        answer = gateway.query_status(result.checkout_request_id)
+    except (GatewayUnavailable, GatewayDeclined) as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "paid callback not confirmed yet; the reconciler will ask",
+            business_id=business_id,
+            error=str(exc),
+            **_ids(result),
+        )
+        return None
+    if answer.status is PaymentStatus.PAID:
+        return result  # the callback carries the amount and receipt the query does not
+    log(
+        logger,
+        logging.WARNING,
+        "paid callback contradicted by the status query",
+        business_id=business_id,
+        query_status=answer.status.value,
+        **_ids(result),
+    )
+    return None if answer.status is PaymentStatus.PENDING else answer
+
+
+def _ids(result: PaymentResult) -> dict[str, Any]:
+    return {
+        "gateway": result.gateway,
+        "checkout_request_id": result.checkout_request_id,
+        "mpesa_reference": result.mpesa_reference,
+        "order_reference": result.order_reference,
+    }

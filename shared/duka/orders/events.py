@@ -1,0 +1,67 @@
+"""payment-events: written to the outbox in the transaction that changed the order, then
+published at once; if publishing fails, the sweep job's outbox relay publishes it later."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from duka import events
+from duka.db.pool import Connection, transaction
+from duka.logs import log
+from duka.store import outbox
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentEvent(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    FLAGGED = "flagged"
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    outbox_id: int
+    payload: dict[str, Any]
+
+
+def enqueue(
+    conn: Connection, *, business_id: str, order_id: str, attempt: int, event: PaymentEvent
+) -> QueuedEvent:
+    payload = {
+        "business_id": business_id,
+        "order_id": order_id,
+        "attempt": attempt,
+        "event": event.value,
+    }
+    row = conn.execute(
+        "INSERT INTO outbox (business_id, topic, payload) VALUES (%s, %s, %s) RETURNING id",
+        (business_id, events.PAYMENT_EVENTS, Jsonb(payload)),
+    ).fetchone()
+    assert row is not None
+    return QueuedEvent(int(row["id"]), payload)
+
+
+def publish(queued: QueuedEvent | None) -> None:
+    """Publish a committed event now; a failure is left to the outbox relay."""
+    if queued is None:
+        return
+    try:
+        events.publish(events.PAYMENT_EVENTS, queued.payload)
+    except events.PublishFailed as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "payment event not published; the outbox relay will retry",
+            error=str(exc),
+            **queued.payload,
+        )
+        return
+    with transaction() as conn:
+        outbox.mark_published(conn, [queued.outbox_id])

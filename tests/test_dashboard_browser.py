@@ -1,0 +1,276 @@
+"""The dashboard in real headless Chromium, at a phone and a desktop size, on the local stack.
+
+Screenshots go to DUKA_SCREENSHOTS_DIR when set (docs/screenshots/ holds the current ones),
+else to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from psycopg.rows import dict_row
+
+from tests.conftest import random_kenyan_number
+from tests.dashboard_helpers import add_conversation, add_order, latest_code, sandbox_messages
+from tests.journeys import create_demo_boutique, customer_phone, red_dress_photo, say
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 860}},
+}
+# A product each viewport adds, and what a customer types to find it.
+NEW_PRODUCTS = {
+    "phone": ("Maasai Shuka Wrap Skirt", "shuka wrap skirt"),
+    "desktop": ("Lamu Kikoi Beach Kaftan", "kikoi kaftan"),
+}
+SHOPPERS = [  # name, days ago, product SKU, size, quantity
+    ("Achieng Otieno", 0, "NY-D001", "M", 1),
+    ("Fatuma Hassan", 1, "NY-S001", "S", 2),
+    ("Njeri Mwangi", 3, "NY-D002", "L", 1),
+    ("Amina Yusuf", 6, "NY-J001", "M", 1),
+    ("Grace Wairimu", 11, "NY-D001", "S", 1),
+    ("Wanjiru Karanja", 17, "NY-T001", "M", 3),
+    ("Mercy Chebet", 24, "NY-F001", "40", 1),
+]
+
+expect.set_options(timeout=15_000)  # the chat and the feed refresh every few seconds
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Chromium is not installed: `apt-get install -y chromium` (./dev test does it as root)",
+)
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    number: str
+    owners: dict[str, str]  # viewport name -> the owner phone that signs in there
+
+
+@pytest.fixture(scope="module")
+def admin(stack: dict[str, str]) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(stack["DATABASE_URL"], autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def shop(stack: dict[str, str], admin: Any) -> Shop:
+    """The demo boutique with a month of paid orders and an owner per viewport."""
+    from duka.dashboard.owners import add_owner
+
+    demo = create_demo_boutique()
+    owners = {name: random_kenyan_number() for name in VIEWPORTS}
+    for owner in owners.values():
+        add_owner(demo["number"], owner)
+    products = {
+        r["sku"]: r
+        for r in admin.execute(
+            "SELECT id, sku, name, price FROM products WHERE business_id = %s", (demo["id"],)
+        ).fetchall()
+    }
+    for name, days, sku, size, quantity in SHOPPERS:
+        item = products[sku]
+        chat = add_conversation(
+            admin, demo["id"], name=name, messages=[("customer", f"Nataka {item['name']}")]
+        )
+        order = add_order(
+            admin,
+            demo["id"],
+            chat,
+            lines=[(str(item["id"]), item["name"], size, quantity, int(item["price"]))],
+            delivery_fee=200,
+        )
+        admin.execute(
+            "UPDATE orders SET created_at = now() - make_interval(days => %s),"
+            " paid_at = now() - make_interval(days => %s) WHERE id = %s",
+            (days, days, order),
+        )
+    return Shop(demo["id"], demo["number"], owners)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("DUKA_SCREENSHOTS_DIR")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, stack: dict[str, str], shop: Shop, viewport: str) -> Iterator[Any]:
+    """This viewport's owner, signed in once through the real sign-in and out at the end."""
+    context = browser.new_context(**VIEWPORTS[viewport])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, stack, shop.owners[viewport])
+    yield page
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Send me a code")).to_be_visible()
+    context.close()
+
+
+def dashboard_url(stack: dict[str, str], path: str = "") -> str:
+    return f"{stack['WEBHOOK_BASE_URL']}/dashboard/{path}"
+
+
+def sign_in(page: Any, stack: dict[str, str], owner: str) -> None:
+    page.goto(dashboard_url(stack))
+    page.get_by_label("Your WhatsApp number").fill("0" + owner[4:])
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").fill(latest_code(stack, owner))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview").wait_for()
+
+
+def shoot(page: Any, shots: Path, viewport: str, name: str) -> None:
+    page.screenshot(path=str(shots / f"{viewport}-{name}.png"), full_page=viewport == "desktop")
+
+
+def go(page: Any, tab: str) -> None:
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name=tab).click()
+
+
+def test_owner_signs_in_with_a_code_and_sees_the_overview(page, stack, shop, shots, viewport):
+    expect(page.get_by_test_id("sales-30d")).not_to_have_text("KES 0")
+    expect(page.locator("#activity li").first).to_be_visible()
+    assert page.url.endswith("/dashboard/")
+    shoot(page, shots, viewport, "overview")
+
+
+def test_added_product_with_a_photo_becomes_searchable(
+    page, stack, shop, shots, viewport, tmp_path
+):
+    name, query = NEW_PRODUCTS[viewport]
+    photo = red_dress_photo(tmp_path)
+
+    go(page, "Products")
+    page.get_by_role("link", name="Add product").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Description").fill(f"{name}, handmade in Kenya. Light cotton.")
+    page.get_by_label("Price (KES)").fill("2400")
+    page.get_by_label("Category").fill("skirt" if "Skirt" in name else "dress")
+    page.get_by_label("Colours").fill("red, black")
+    sizes = page.get_by_label("Size", exact=True)
+    stock = page.get_by_label("In stock for this size")
+    for row, (size, count) in enumerate([("S", "2"), ("M", "4")]):
+        sizes.nth(row).fill(size)
+        stock.nth(row).fill(count)
+    page.get_by_label("Material").fill("cotton")
+    page.get_by_label("Add photos").set_input_files(str(photo))
+    shoot(page, shots, viewport, "product-form")
+    page.get_by_role("button", name="Save product").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Saved “{name}”")
+    card = page.locator(".product-card", has_text=name)
+    deadline = time.monotonic() + 30
+    while not card.get_by_text("Searchable").is_visible():
+        assert time.monotonic() < deadline, "the new product never became searchable"
+        time.sleep(0.3)
+        page.reload()
+    expect(card.locator("img.photo")).to_be_visible()
+    shoot(page, shots, viewport, "products")
+    reply = say(customer_phone(stack, shop.number), f"Do you have a {query}?")
+    assert name in reply
+
+
+def test_owner_takes_over_a_chat_and_replies_on_whatsapp(
+    page, stack, shop, shots, viewport, tmp_path
+):
+    customer = customer_phone(stack, shop.number)
+    customer.profile_name = f"Halima {viewport.title()}"
+    say(customer, "Do you have this dress?", photo=red_dress_photo(tmp_path))
+
+    go(page, "Chats")
+    page.get_by_role("link", name=re.compile(customer.profile_name)).click()
+    expect(page.locator(".bubble.customer img.attachment")).to_be_visible()
+    expect(page.get_by_label("Products shown").first).to_be_visible()
+    page.get_by_role("button", name="Take over").click()
+    page.get_by_label("Your reply").fill("Habari Halima! Yes, it's here. Ningependa kukuonyesha.")
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    expect(page.locator(".bubble.owner").last).to_contain_text("Habari Halima!")
+    replies = customer.wait_for_replies(count=1, timeout=10)
+    assert [r["body"] for r in replies] == [
+        "Habari Halima! Yes, it's here. Ningependa kukuonyesha."
+    ]
+    customer.send("Asante! What sizes?")
+    expect(page.locator(".bubble.customer").last).to_contain_text("What sizes?")
+    assert customer.wait_for_replies(count=1, timeout=2) == []  # the agent stays quiet
+    shoot(page, shots, viewport, "chat-takeover")
+    page.get_by_role("button", name="Hand back to agent").click()
+    expect(page.get_by_role("button", name="Take over")).to_be_visible()
+
+
+def test_marking_an_order_shipped_notifies_the_customer(page, stack, shop, shots, viewport, admin):
+    customer = customer_phone(stack, shop.number)
+    customer.profile_name = f"Zuri {viewport.title()}"
+    say(customer, "Hi")
+    chat = admin.execute(
+        "SELECT id FROM conversations WHERE customer_phone = %s", (customer.customer_number,)
+    ).fetchone()["id"]
+    add_order(
+        admin,
+        shop.id,
+        str(chat),
+        lines=[(None, "Kitenge Pencil Skirt", "M", 1, 1600)],
+        delivery_fee=250,
+    )
+    seen = len(sandbox_messages(stack, customer.customer_number))
+
+    go(page, "Orders")
+    page.get_by_label("Payment").select_option("paid")
+    page.get_by_role("button", name="Filter").click()
+    shoot(page, shots, viewport, "orders")
+    page.locator("#orders tr", has_text=customer.profile_name).get_by_role("link").click()
+    page.get_by_role("button", name="Mark shipped and tell the customer").click()
+
+    expect(page.get_by_role("status")).to_contain_text("the customer was told on WhatsApp")
+    expect(page.locator("#fulfilment")).to_contain_text("Shipped")
+    notices = sandbox_messages(stack, customer.customer_number)[seen:]
+    assert len(notices) == 1 and "is on its way" in notices[0]["body"]
+    assert "Kitenge Pencil Skirt M ×1" in notices[0]["body"]
+    shoot(page, shots, viewport, "order-shipped")
+
+
+def test_customers_and_settings_pages_render(page, stack, shop, shots, viewport):
+    go(page, "Customers")
+    expect(page.get_by_role("link", name="Achieng Otieno")).to_be_visible()
+    shoot(page, shots, viewport, "customers")
+    go(page, "Settings")
+    page.get_by_label("Tone").select_option("playful")
+    page.get_by_label("Greeting").fill("Karibu Nyota! Tell me what you're dressing up for.")
+    page.get_by_role("button", name="Save personality").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    shoot(page, shots, viewport, "settings")
