@@ -28,18 +28,19 @@ locals {
       boutique_secrets = false
     }
     paylink_callback = {
-      trigger          = "http"
-      topic            = null
-      entry_point      = "paylink_callback"
-      public           = true
-      memory           = "512Mi"
-      cpu              = "1"
-      timeout          = 30
-      max_instances    = 10
-      concurrency      = 40
-      secrets          = ["DATABASE_URL", "PAYLINK_WEBHOOK_SECRET", "DARAJA_CALLBACK_TOKEN"]
+      trigger       = "http"
+      topic         = null
+      entry_point   = "paylink_callback"
+      public        = true
+      memory        = "512Mi"
+      cpu           = "1"
+      timeout       = 30
+      max_instances = 10
+      concurrency   = 40
+      # Daraja callbacks are unsigned: the callback confirms with the gateway's query API.
+      secrets          = concat(["DATABASE_URL"], local.payment_gateway_secrets)
       publishes        = ["payment-events"]
-      boutique_secrets = false
+      boutique_secrets = true
     }
     dashboard = {
       trigger       = "http"
