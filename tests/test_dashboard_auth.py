@@ -239,3 +239,34 @@ def test_an_owner_of_two_boutiques_picks_one_but_never_someone_elses(app, stack,
     assert forged.status_code == 200  # the chooser again, not signed in
     assert chosen.status_code == 302
     assert "Amani Shoes" in client.get("/dashboard/").text
+
+
+def test_locally_the_code_is_also_in_the_log(app, stack, shop, caplog):
+    caplog.set_level("INFO", logger="duka.dashboard.codes")
+
+    ask_for_code(app.test_client(), shop.owner)
+
+    logged = [r for r in caplog.records if r.getMessage() == "sign-in code sent"]
+    assert [r.fields["code"] for r in logged] == [latest_code(stack, shop.owner)]
+
+
+def test_duka_owner_add_lets_a_phone_sign_in(app, stack, admin_db):
+    import argparse
+
+    from duka.owner_cli import register
+
+    shop = create_owned_boutique(admin_db, name="Pendo Boutique")
+    newcomer = random_kenyan_number()
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command", required=True))
+
+    def run(*argv: str) -> int:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+
+    granted = run("owner", "add", "--business", shop.number, "--phone", "0" + newcomer[4:])
+    unknown = run("owner", "add", "--business", random_kenyan_number(), "--phone", newcomer)
+    invalid = run("owner", "add", "--business", shop.number, "--phone", "12345")
+
+    assert (granted, unknown, invalid) == (0, 1, 2)
+    assert sign_in(app.test_client(), stack, newcomer).location.endswith("/dashboard/")

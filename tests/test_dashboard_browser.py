@@ -154,8 +154,18 @@ def sign_in(page: Any, stack: dict[str, str], owner: str) -> None:
     page.get_by_role("heading", name="Overview").wait_for()
 
 
+IMAGES_SHOWN = """() => Array.from(document.images)
+    .filter((image) => image.getBoundingClientRect().top < window.innerHeight)
+    .every((image) => image.complete)"""
+
+
 def shoot(page: Any, shots: Path, viewport: str, name: str) -> None:
-    page.screenshot(path=str(shots / f"{viewport}-{name}.png"), full_page=viewport == "desktop")
+    """A screenshot of the top of the page once the photos in view have loaded."""
+    page.wait_for_load_state()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_function(IMAGES_SHOWN)
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.screenshot(path=str(shots / f"{viewport}-{name}.png"))
 
 
 def go(page: Any, tab: str) -> None:
@@ -233,20 +243,25 @@ def test_owner_takes_over_a_chat_and_replies_on_whatsapp(
     expect(page.get_by_role("button", name="Take over")).to_be_visible()
 
 
-def test_marking_an_order_shipped_notifies_the_customer(page, stack, shop, shots, viewport, admin):
+def buy_on_whatsapp(stack: dict[str, str], shop: Shop, name: str) -> Any:
+    """A customer buys a kitenge skirt through the agent and pays the M-Pesa prompt."""
+    from duka.sandbox_cli import answer_prompt, pending_prompt
+
     customer = customer_phone(stack, shop.number)
-    customer.profile_name = f"Zuri {viewport.title()}"
-    say(customer, "Hi")
-    chat = admin.execute(
-        "SELECT id FROM conversations WHERE customer_phone = %s", (customer.customer_number,)
-    ).fetchone()["id"]
-    add_order(
-        admin,
-        shop.id,
-        str(chat),
-        lines=[(None, "Kitenge Pencil Skirt", "M", 1, 1600)],
-        delivery_fee=250,
-    )
+    customer.profile_name = name
+    say(customer, "I'm looking for a kitenge skirt")
+    say(customer, "I want #1 in size M")
+    say(customer, "checkout")
+    say(customer, "Deliver to Kilimani, Argwings Kodhek Rd, Apt 4B")
+    prompt = pending_prompt(stack, customer.customer_number)
+    assert prompt is not None, "no M-Pesa prompt on the customer's phone"
+    answer_prompt(stack, prompt["reference"], "1234")
+    assert "Payment received" in customer.wait_for_replies(count=1, timeout=30)[0]["body"]
+    return customer
+
+
+def test_marking_an_order_shipped_notifies_the_customer(page, stack, shop, shots, viewport):
+    customer = buy_on_whatsapp(stack, shop, f"Zuri {viewport.title()}")
     seen = len(sandbox_messages(stack, customer.customer_number))
 
     go(page, "Orders")
@@ -254,6 +269,7 @@ def test_marking_an_order_shipped_notifies_the_customer(page, stack, shop, shots
     page.get_by_role("button", name="Filter").click()
     shoot(page, shots, viewport, "orders")
     page.locator("#orders tr", has_text=customer.profile_name).get_by_role("link").click()
+    expect(page.get_by_test_id("transaction-id")).not_to_have_text("—")
     page.get_by_role("button", name="Mark shipped and tell the customer").click()
 
     expect(page.get_by_role("status")).to_contain_text("the customer was told on WhatsApp")
@@ -262,6 +278,10 @@ def test_marking_an_order_shipped_notifies_the_customer(page, stack, shop, shots
     assert len(notices) == 1 and "is on its way" in notices[0]["body"]
     assert "Kitenge Pencil Skirt M ×1" in notices[0]["body"]
     shoot(page, shots, viewport, "order-shipped")
+    page.get_by_role("link", name="Open the chat").click()
+    expect(page.locator(".marker.ok")).to_contain_text("Paid KES")
+    expect(page.locator(".bubble.system").last).to_contain_text("is on its way")
+    shoot(page, shots, viewport, "chat-payment")
 
 
 def test_customers_and_settings_pages_render(page, stack, shop, shots, viewport):

@@ -150,7 +150,7 @@ def test_the_chat_shows_photos_products_shown_and_payment_markers(owner, shop, a
 
     assert 'class="attachment"' in page and "/media/0" in page
     assert 'aria-label="Products shown"' in page and f"/dashboard/products/{dress}" in page
-    assert "M-Pesa prompt sent · KES 2,800" in page
+    assert "Order created · KES 2,800" in page
     assert "Paid KES 2,800 · M-Pesa QGX" in page
 
 
@@ -252,13 +252,17 @@ def test_adding_a_product_stores_it_with_photos_and_announces_it(owner, shop, ad
     assert response.status_code == 302
     assert product["name"] == "Maasai Shuka Skirt" and str(product["price"]) == "1950.00"
     assert product["stock"] == 5
+    sizes = admin_db.execute(
+        "SELECT size, stock FROM product_stock WHERE product_id = %s ORDER BY size",
+        (product["id"],),
+    ).fetchall()
     assert product["attrs"] == {
         "colors": ["red", "blue"],
         "sizes": ["S", "M"],
-        "stock_by_size": {"S": 2, "M": 3},
         "material": "cotton",
         "occasion": "casual",
     }
+    assert sizes == [{"size": "M", "stock": 3}, {"size": "S", "stock": 2}]
     assert product["sku"].startswith("DK-") and len(product["images"]) == 1
     assert owner.get(f"/dashboard/products/{product['id']}/images/0").data == png_bytes()
     assert [e["payload"]["product_id"] for e in events] == [str(product["id"])]
@@ -337,6 +341,31 @@ def test_editing_a_product_keeps_its_photos_unless_removed(owner, shop, admin_db
     ).fetchone()
     assert str(edited["price"]) == "2100.00"
     assert edited["images"] == product["images"][1:]
+
+
+def test_editing_stock_per_size_updates_what_checkout_reserves_from(owner, shop, admin_db):
+    owner.post("/dashboard/products/new", product_form(), content_type="multipart/form-data")
+    product = admin_db.execute(
+        "SELECT id, sku FROM products WHERE business_id = %s", (shop.id,)
+    ).fetchone()
+    form = owner.get(f"/dashboard/products/{product['id']}").text
+
+    owner.post(
+        f"/dashboard/products/{product['id']}",
+        product_form(sku=product["sku"], size=["M", "L"], size_stock=["1", "6"]),
+        content_type="multipart/form-data",
+    )
+
+    sizes = admin_db.execute(
+        "SELECT size, stock FROM product_stock WHERE product_id = %s ORDER BY size",
+        (product["id"],),
+    ).fetchall()
+    stock = admin_db.execute(
+        "SELECT stock FROM products WHERE id = %s", (product["id"],)
+    ).fetchone()["stock"]
+    assert 'value="S"' in form and 'value="2"' in form  # the form shows the stored sizes
+    assert sizes == [{"size": "L", "stock": 6}, {"size": "M", "stock": 1}]
+    assert stock == 7
 
 
 def test_delete_removes_an_unordered_product_but_archives_an_ordered_one(owner, shop, admin_db):
@@ -488,9 +517,11 @@ def test_agent_personality_is_stored_where_the_agent_reads_it(owner, shop, admin
 
 
 def test_delivery_fees_and_profile_are_saved(owner, shop, admin_db):
+    from duka.orders.delivery import delivery_fee
+
     owner.post(
         "/dashboard/settings/delivery",
-        {"area": ["CBD", "Westlands", ""], "fee": ["150", "300", ""]},
+        {"area": ["CBD", "Westlands", ""], "fee": ["150", "250", ""]},
     )
     owner.post(
         "/dashboard/settings/profile",
@@ -500,7 +531,9 @@ def test_delivery_fees_and_profile_are_saved(owner, shop, admin_db):
     row = admin_db.execute(
         "SELECT name, phone, settings FROM businesses WHERE id = %s", (shop.id,)
     ).fetchone()
-    assert row["settings"]["delivery"]["fees"] == {"CBD": 150, "Westlands": 300}
+    assert row["settings"]["delivery"]["fees"] == {"CBD": 150, "Westlands": 250}
+    assert delivery_fee(row["settings"], "Westlands") == 250
+    assert delivery_fee(row["settings"], "Karen") == 300  # the standard Nairobi zone
     assert row["name"] == "Nyota Boutique Ltd" and row["phone"] == "+254722000111"
     assert row["settings"]["profile"]["location"] == "Moi Avenue"
 

@@ -145,3 +145,73 @@ def test_offline_turns_make_no_model_call(stack, demo, admin_db):
     say(phone, "hi")
     say(phone, "kitenge")
     assert all(r["llm_calls"] == 0 for r in agent_records(admin_db, demo["id"]))
+
+
+def pay_with_pin(stack, phone, pin: str) -> str:
+    from duka.sandbox_cli import answer_prompt, pending_prompt
+
+    prompt = pending_prompt(stack, phone.customer_number)
+    assert prompt is not None, "no M-Pesa prompt on the customer's phone"
+    answer_prompt(stack, prompt["reference"], pin)
+    replies = phone.wait_for_replies(count=1, timeout=30, settle=0.5)
+    assert replies, "no payment notice"
+    return "\n".join(r["body"] for r in replies)
+
+
+def first_size(reply: str) -> str:
+    match = re.search(r"^1\. .+\(([^,)]+)", reply, re.MULTILINE)
+    assert match, reply
+    return match.group(1)
+
+
+def test_seed_scenario_photo_to_paid_order_and_confirmation(stack, demo, admin_db, tmp_path):
+    phone = customer_phone(stack, demo["number"])
+    found = say(phone, "Do you have this dress?", photo=red_dress_photo(tmp_path))
+    assert len(listed_items(found)) == 3, found
+    name, price = listed_items(found)[0]
+    size = first_size(found)
+
+    added = say(phone, f"I want #1 in size {size}")
+    asked = say(phone, "checkout")
+    pushed = say(phone, "Deliver to Kilimani, Argwings Kodhek Rd, Apt 4B")
+    stock_before = admin_db.execute(
+        "SELECT stock FROM products WHERE business_id = %s AND name = %s", (demo["id"], name)
+    ).fetchone()["stock"]
+    confirmation = pay_with_pin(stack, phone, "1234")
+
+    assert f"Total: KES {price:,.0f}" in added
+    assert "Where should we deliver" in asked
+    total = price + 300  # Kilimani is a Nairobi estate: KES 300 by default
+    assert f"Order total KES {total:,.0f}" in pushed and "M-Pesa" in pushed
+    assert "Payment received" in confirmation
+    order = admin_db.execute(
+        "SELECT status, amount, transaction_id FROM orders WHERE business_id = %s AND "
+        "customer_phone = %s",
+        (demo["id"], phone.customer_number),
+    ).fetchone()
+    assert order["status"] == "paid" and order["amount"] == total and order["transaction_id"]
+    assert "Your cart is empty" in say(phone, "cart")
+    stock_after = admin_db.execute(
+        "SELECT stock FROM products WHERE business_id = %s AND name = %s", (demo["id"], name)
+    ).fetchone()["stock"]
+    assert stock_after <= stock_before
+
+
+def test_seed_scenario_in_swahili_with_a_wrong_pin(stack, demo, admin_db):
+    phone = customer_phone(stack, demo["number"])
+    found = say(phone, "Habari, nataka gauni ya kitenge")
+    size = first_size(found)
+    added = say(phone, f"nataka ya kwanza size {size}")
+    asked = say(phone, "nataka kulipa")
+    pushed = say(phone, "niko Rongai stage")
+    failed = pay_with_pin(stack, phone, "0000")
+
+    assert "Nimeongeza" in added
+    assert "Tukuletee wapi" in asked
+    assert "Nimetuma ombi la M-Pesa" in pushed
+    assert "PIN" in failed
+    status = admin_db.execute(
+        "SELECT status FROM orders WHERE business_id = %s AND customer_phone = %s",
+        (demo["id"], phone.customer_number),
+    ).fetchone()["status"]
+    assert status == "failed"

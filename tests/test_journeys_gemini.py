@@ -152,3 +152,24 @@ def test_model_actions_run_through_the_registry_and_invalid_ones_are_dropped(
     assert "Done, added!" not in dropped and "Denim Jacket - KES 3,200" in dropped
     assert "1 x Black Leather Jacket (size M) - KES 4,500" in cart
     assert "Denim" not in cart
+
+
+def test_seed_scenario_with_the_model_reaches_a_paid_order_with_at_most_one_call_per_message(
+    online_stack, gemini, demo, admin_db, tmp_path
+):
+    from tests.journeys import red_dress_photo
+    from tests.test_journeys import first_size, pay_with_pin
+
+    phone = customer_phone(online_stack, demo["number"])
+    before = generate_calls(gemini)
+    found = say(phone, "Do you have this dress?", photo=red_dress_photo(tmp_path))
+    say(phone, f"I want #1 in size {first_size(found)}")
+    say(phone, "checkout")
+    pushed = say(phone, "Deliver to Westlands, Sarit Centre")
+    confirmation = pay_with_pin(online_stack, phone, "1234")
+
+    assert "M-Pesa" in pushed and "Payment received" in confirmation
+    calls = gemini.requests_for("generateContent")[before:]
+    assert len(calls) == 1, [c.contents_text[-300:] for c in calls]  # only the photo turn
+    records = agent_records(admin_db, demo["id"])
+    assert all(r["llm_calls"] <= 1 for r in records)

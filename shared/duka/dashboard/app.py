@@ -33,7 +33,7 @@ HERE = Path(__file__).parent
 SESSION_LIFETIME = timedelta(days=7)
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # several phone photos in one product form
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self';"
+    "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self';"
     " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 

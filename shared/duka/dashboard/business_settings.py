@@ -2,7 +2,7 @@
 
 `settings["agent"]` = {"tone", "greeting", "languages", "sign_off"} is read by the agent;
 `settings["payment"]` = {"gateway", "credentials_secret"} names a secret, never holds one;
-`settings["delivery"]["fees"]` = {area: KES} prices delivery per area.
+`settings["delivery"]["fees"]` = {area or zone: KES} prices delivery (see duka.orders.delivery).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from duka.orders.delivery import DEFAULT_FEES
 from duka.payments.gateway import DarajaConfig, GatewayConfigError, PayLinkConfig
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
 from duka.secrets import SecretNotFound, SecretStoreUnavailable, get_secret_store
@@ -87,6 +88,18 @@ def parse_delivery(form: MultiDict[str, str]) -> Section:
         fees[area] = amount
     section.values = {"fees": fees}
     return section
+
+
+def delivery_rows(delivery: dict[str, Any]) -> dict[str, int]:
+    """The fees to show: the standard zones (unless the owner renamed or repriced them) first."""
+    fees = {str(k): int(v) for k, v in (delivery.get("fees") or {}).items()}
+    typed = {" ".join(k.lower().split()) for k in fees}
+    zones = {
+        ("CBD" if zone == "cbd" else zone.title()): fee
+        for zone, fee in DEFAULT_FEES.items()
+        if zone not in typed
+    }
+    return {**zones, **fees}
 
 
 def parse_agent(form: MultiDict[str, str]) -> Section:

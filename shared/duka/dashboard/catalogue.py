@@ -43,6 +43,31 @@ def _values(form: ProductForm) -> tuple[Any, ...]:
     )
 
 
+def _save_size_stock(
+    conn: Connection, business_id: str, product_id: str, form: ProductForm
+) -> None:
+    """Stock per size lives in product_stock (checkout reserves from it); none = one total."""
+    by_size = form.stock_by_size
+    conn.execute(
+        "DELETE FROM product_stock WHERE product_id = %s AND NOT size = ANY(%s)",
+        (product_id, list(by_size)),
+    )
+    for size, stock in by_size.items():
+        conn.execute(
+            "INSERT INTO product_stock (business_id, product_id, size, stock)"
+            " VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (product_id, size) DO UPDATE SET stock = EXCLUDED.stock",
+            (business_id, product_id, size, stock),
+        )
+
+
+def size_stock(conn: Connection, product_id: UUID) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT size, stock FROM product_stock WHERE product_id = %s", (product_id,)
+    ).fetchall()
+    return {r["size"]: int(r["stock"]) for r in rows}
+
+
 def create_product(conn: Connection, business_id: str, form: ProductForm) -> str:
     _check_sku(conn, form.sku, None)
     row = conn.execute(
@@ -52,6 +77,7 @@ def create_product(conn: Connection, business_id: str, form: ProductForm) -> str
     ).fetchone()
     assert row is not None
     product_id = str(row["id"])
+    _save_size_stock(conn, business_id, product_id, form)
     _announce(conn, business_id, product_id)
     return product_id
 
@@ -65,6 +91,7 @@ def update_product(conn: Connection, business_id: str, product_id: UUID, form: P
     ).fetchone()
     if row is None:
         return False
+    _save_size_stock(conn, business_id, str(product_id), form)
     _announce(conn, business_id, str(product_id))
     return True
 
@@ -106,7 +133,9 @@ def list_products(conn: Connection, *, query: str, archived: bool) -> list[dict[
     pattern = f"%{query.strip()}%"
     return conn.execute(
         "SELECT id, sku, name, price, stock, category, attrs, images, active,"
-        " (indexed_at IS NOT NULL AND indexed_at >= updated_at) AS indexed"
+        " (indexed_at IS NOT NULL AND indexed_at >= updated_at) AS indexed,"
+        " (SELECT jsonb_object_agg(size, stock) FROM product_stock s"
+        "   WHERE s.product_id = products.id) AS size_stock"
         " FROM products WHERE active = %s AND (name ILIKE %s OR sku ILIKE %s"
         " OR category ILIKE %s OR description ILIKE %s)"
         " ORDER BY updated_at DESC, name LIMIT 500",

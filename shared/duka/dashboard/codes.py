@@ -2,7 +2,7 @@
 
 Codes live 10 minutes, work once, and a few wrong guesses burn them; only a keyed hash is
 stored. In production WhatsApp delivers a business-initiated message outside the 24-hour window
-only as an approved *authentication* template, so the body below must match that template.
+only as an approved *authentication* template (see docs/dashboard.md).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict
         params.extend([f"%{filters.query}%"] * 4)
     return conn.execute(
         "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.customer_phone,"
-        " o.mpesa_reference, o.transaction_id, c.customer_name,"
+        " o.mpesa_reference, o.transaction_id, o.flagged, o.flag_reason, c.customer_name,"
         " (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id) AS units"
         " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
         f" WHERE {' AND '.join(where)} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",

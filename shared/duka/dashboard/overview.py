@@ -113,12 +113,16 @@ def recent_activity(conn: Connection, limit: int = 15) -> list[dict[str, Any]]:
         "   FROM messages m JOIN conversations c ON c.id = m.conversation_id"
         "   WHERE m.role = 'customer' ORDER BY m.created_at DESC LIMIT %s)"
         " UNION ALL"
-        " (SELECT o.created_at, 'order', o.conversation_id, o.id, o.customer_phone, NULL,"
-        "   o.amount, false FROM orders o ORDER BY o.created_at DESC LIMIT %s)"
+        " (SELECT o.created_at, 'order', o.conversation_id, o.id,"
+        "   COALESCE(c.customer_name, o.customer_phone), NULL, o.amount, false"
+        "   FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
+        "   ORDER BY o.created_at DESC LIMIT %s)"
         " UNION ALL"
-        f" (SELECT {PAID_AT}, 'paid', o.conversation_id, o.id, o.customer_phone,"
-        "   o.mpesa_reference, o.amount, false FROM orders o WHERE o.status = 'paid'"
-        f"   ORDER BY {PAID_AT} DESC LIMIT %s)"
+        f" (SELECT {PAID_AT}, 'paid', o.conversation_id, o.id,"
+        "   COALESCE(c.customer_name, o.customer_phone),"
+        "   COALESCE(o.transaction_id, o.mpesa_reference), o.amount, false"
+        "   FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
+        f"   WHERE o.status = 'paid' ORDER BY {PAID_AT} DESC LIMIT %s)"
         ") feed ORDER BY at DESC LIMIT %s",
         (limit, limit, limit, limit),
     ).fetchall()

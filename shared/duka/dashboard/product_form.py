@@ -34,10 +34,10 @@ class ProductForm:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_product(cls, product: dict[str, Any]) -> ProductForm:
+    def from_product(cls, product: dict[str, Any], size_stock: dict[str, int]) -> ProductForm:
+        """The form for a stored product; `size_stock` is its stock per size (product_stock)."""
         attrs = product.get("attrs") or {}
-        by_size = attrs.get("stock_by_size") or {}
-        sizes = [(str(s), str(by_size.get(s, ""))) for s in attrs.get("sizes") or []]
+        sizes = [(str(s), str(size_stock.get(str(s), ""))) for s in attrs.get("sizes") or []]
         return cls(
             sku=product["sku"],
             name=product["name"],
@@ -72,14 +72,11 @@ class ProductForm:
         return [c.strip().lower() for c in self.colors.split(",") if c.strip()]
 
     def attrs(self) -> dict[str, Any]:
-        attrs: dict[str, Any] = {
+        return {
             **{k: v for k, v in self.attributes.items() if v},
             "colors": self.color_list,
             "sizes": [size for size, _ in self.sizes],
         }
-        if self.sizes:
-            attrs["stock_by_size"] = self.stock_by_size
-        return attrs
 
 
 def _whole_number(raw: str) -> int | None:

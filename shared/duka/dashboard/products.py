@@ -46,10 +46,11 @@ def new() -> ResponseReturnValue:
 def edit(product_id: UUID) -> ResponseReturnValue:
     with owner_transaction() as conn:
         product = catalogue.get_product(conn, product_id)
+        stock = catalogue.size_stock(conn, product_id)
     if product is None:
         abort(404)
     if request.method == "GET":
-        return _form_page(ProductForm.from_product(product), product)
+        return _form_page(ProductForm.from_product(product, stock), product)
     removed = set(request.form.getlist("remove_image"))
     kept = [ref for i, ref in enumerate(product["images"]) if str(i) not in removed]
     return _save(product, kept)

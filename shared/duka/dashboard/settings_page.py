@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from psycopg.types.json import Jsonb
 
@@ -40,6 +40,7 @@ def _page(business: dict[str, Any], errors: dict[str, dict[str, str]], status: i
         tones=forms.TONES,
         languages=forms.LANGUAGES,
         gateways=forms.GATEWAYS,
+        delivery_fees=forms.delivery_rows(settings.get("delivery") or {}),
         credentials=forms.credentials_status(settings.get("payment") or {}),
     )
     return page, status
@@ -85,5 +86,4 @@ def save(section: str) -> ResponseReturnValue:
                 " || jsonb_build_object(%s::text, %s::jsonb) WHERE id = %s",
                 (section, Jsonb(parsed.values), business_id),
             )
-    flash("Saved.")
-    return redirect(url_for(".page") + f"#{section}")
+    return redirect(url_for(".page", saved=section) + f"#{section}")

@@ -54,6 +54,10 @@ def store_owner_reply(
         return None
     if conversation["status"] != "handed_over":
         raise NotTakenOver("Press “Take over” first, so the agent stops replying in this chat.")
+    conn.execute(  # the owner is answering: the "talk to a person" request is dealt with
+        "UPDATE conversations SET metadata = metadata - 'needs_attention' WHERE id = %s",
+        (conversation_id,),
+    )
     unanswered = [str(m["id"]) for m in messages.unanswered_inbound(conn, conversation_id)]
     return messages.insert_outbound_intent(
         conn,

@@ -55,54 +55,69 @@ def _catalogue(conn: Connection) -> list[ShownProduct]:
 def products_named(text: str, catalogue: list[ShownProduct]) -> list[ShownProduct]:
     """The products an agent reply lists: replies always carry each shown product's name."""
     lowered = text.lower()
-    found: list[ShownProduct] = []
+    found: list[tuple[int, ShownProduct]] = []
     for product in catalogue:  # longest names first, so "Midi Dress" can't shadow its variant
         name = product.name.lower()
-        if name in lowered:
-            found.append(product)
-            lowered = lowered.replace(name, " ")
-    return found
+        at = lowered.find(name)
+        if at >= 0:
+            found.append((at, product))
+            lowered = lowered.replace(name, " " * len(name))
+    return [product for _, product in sorted(found, key=lambda hit: hit[0])]
+
+
+OUTCOMES = {  # payment attempt status -> (label, tone)
+    "paid": ("Paid", "ok"),
+    "failed": ("Payment failed", "bad"),
+    "expired": ("Payment expired", "bad"),
+    "flagged": ("Payment needs checking", "bad"),
+}
+ORDER_OUTCOMES = {**OUTCOMES, "cancelled": ("Payment cancelled", "bad")}
+
+
+def _outcome(label: str, amount: str, reference: str | None, reason: str | None) -> str:
+    if label == "Paid":
+        return f"Paid {amount}" + (f" · M-Pesa {reference}" if reference else "")
+    return f"{label} · {reason.replace('_', ' ')}" if reason else label
 
 
 def payment_markers(conn: Connection, conversation_id: str) -> list[Entry]:
-    markers: list[Entry] = []
-    for order in conn.execute(
+    """Each M-Pesa prompt and how it ended (from the order itself when no attempt is stored)."""
+    orders = conn.execute(
         "SELECT * FROM orders WHERE conversation_id = %s ORDER BY created_at", (conversation_id,)
-    ).fetchall():
+    ).fetchall()
+    attempts = conn.execute(
+        "SELECT * FROM payment_attempts WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at",
+        ([str(o["id"]) for o in orders],),
+    ).fetchall()
+    markers: list[Entry] = []
+    for order in orders:
         amount = kes(order["amount"])
-        prompt = order["checkout_request_id"] or order["mpesa_reference"]
+        tried = [a for a in attempts if a["order_id"] == order["id"]]
+        for attempt in tried:
+            markers.append(
+                Entry(
+                    attempt["created_at"],
+                    "marker",
+                    marker=f"M-Pesa prompt sent · {amount}",
+                    tone="info",
+                )
+            )
+            if attempt["status"] in OUTCOMES and attempt["answered_at"]:
+                label, tone = OUTCOMES[attempt["status"]]
+                reference = attempt["transaction_id"] or attempt["mpesa_reference"]
+                text = _outcome(label, amount, reference, attempt["failure_reason"])
+                markers.append(Entry(attempt["answered_at"], "marker", marker=text, tone=tone))
+        if tried:
+            continue
         markers.append(
-            Entry(
-                order["created_at"],
-                "marker",
-                marker=f"M-Pesa prompt sent · {amount}" if prompt else f"Order created · {amount}",
-                tone="info",
-            )
+            Entry(order["created_at"], "marker", marker=f"Order created · {amount}", tone="info")
         )
-        status = order["status"]
-        if status == "paid":
+        if order["status"] in ORDER_OUTCOMES:
+            label, tone = ORDER_OUTCOMES[order["status"]]
             reference = order["transaction_id"] or order["mpesa_reference"]
-            markers.append(
-                Entry(
-                    order.get("paid_at") or order["updated_at"],
-                    "marker",
-                    marker=f"Paid {amount}" + (f" · M-Pesa {reference}" if reference else ""),
-                    tone="ok",
-                )
-            )
-        elif status in ("failed", "cancelled", "expired"):
-            reason = order.get("failure_reason")
-            label = {"failed": "Payment failed", "cancelled": "Payment cancelled"}.get(
-                status, "Payment expired"
-            )
-            markers.append(
-                Entry(
-                    order["updated_at"],
-                    "marker",
-                    marker=f"{label} · {reason.replace('_', ' ')}" if reason else label,
-                    tone="bad",
-                )
-            )
+            text = _outcome(label, amount, reference, order["failure_reason"])
+            at = order["paid_at"] or order["updated_at"]
+            markers.append(Entry(at, "marker", marker=text, tone=tone))
     return markers
 
 

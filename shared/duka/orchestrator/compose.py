@@ -146,7 +146,7 @@ def compose(
     ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
 ) -> Composed:
     client = get_gemini_client()
-    record: dict[str, Any] = {"llm_calls": 0, "intent": facts.intent}
+    record: dict[str, Any] = {"llm_calls": facts.tool_llm_calls, "intent": facts.intent}
     if not facts.use_llm or not client.enabled:
         record["reply_source"] = "template"
         return Composed(facts.draft, record)
@@ -157,7 +157,9 @@ def compose(
             schema=AgentOutput,
         )
     except LLMUnavailable as exc:
-        record.update(llm_calls=1, reply_source="template", fallback_reason=exc.reason)
+        record.update(
+            llm_calls=record["llm_calls"] + 1, reply_source="template", fallback_reason=exc.reason
+        )
         log(
             logger,
             logging.WARNING,
@@ -167,7 +169,7 @@ def compose(
         )
         return Composed(facts.draft, record)
     record.update(
-        llm_calls=1,
+        llm_calls=record["llm_calls"] + 1,
         prompt_tokens=result.usage.prompt_tokens,
         output_tokens=result.usage.output_tokens,
         llm_latency_ms=round(result.usage.latency_ms, 1),

@@ -73,6 +73,7 @@ class Facts:
     language: str
     draft: str  # the template reply: always correct, used when the model is off or fails
     use_llm: bool = False
+    tool_llm_calls: int = 0  # model calls a tool already made (photo analysis by Gemini vision)
     products: list[ShownProduct] = field(default_factory=list)
     photo: dict[str, Any] | None = None
     amounts: set[Decimal] = field(default_factory=set)  # every amount a reply may state

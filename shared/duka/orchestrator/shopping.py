@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from duka.images.analysis import ImageUnreadable
+from duka.images.analysis import ImageUnreadable, preferred_source
 from duka.logs import log
 from duka.media import MediaRefused
 from duka.orchestrator.cart import Cart
@@ -19,6 +19,8 @@ from duka.orchestrator.tools.cart import OutOfStock, SizeUnavailable, sizes_of
 from duka.orchestrator.tools.registry import ToolInputInvalid
 
 logger = logging.getLogger(__name__)
+
+PHOTO_MATCHES = 3
 
 
 @dataclass
@@ -91,7 +93,7 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
             "search_similar_products",
             image_url=turn.media_urls[0],
             size=preferred_size(turn),
-            limit=3,
+            limit=PHOTO_MATCHES,
         )
     except (MediaRefused, ImageUnreadable) as exc:
         log(
@@ -104,13 +106,32 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         facts.draft = say("photo_failed", turn.language)
         facts.use_llm = False
         return facts
+    if preferred_source() == "gemini":
+        # Vision was this message's one model call (even if it failed and pixels answered):
+        # the reply comes from the template.
+        facts.tool_llm_calls = 1
+        facts.use_llm = False
     facts.photo = {
         "garment": analysis.garment,
         "colors": list(analysis.colors),
         "pattern": analysis.pattern,
         "description": analysis.description,
     }
-    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results_photo")
+    products = [ShownProduct.from_row(h) for h in hits]
+    garments = list(turn.entities.categories) or ([analysis.garment] if analysis.garment else [])
+    if len(products) < PHOTO_MATCHES and garments:
+        # Few close matches: add the same kind of garment in other colours.
+        more = call_tool(
+            ctx,
+            "search_products",
+            text=turn.text,
+            categories=garments,
+            size=preferred_size(turn),
+            limit=PHOTO_MATCHES + len(products),
+        )
+        seen = {p.id for p in products}
+        products += [ShownProduct.from_row(h) for h in more if h.id not in seen]
+    return show_results(ctx, turn, facts, products[:PHOTO_MATCHES], "results_photo")
 
 
 def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:

@@ -47,14 +47,22 @@ def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -
     return pid
 
 
-def create_topology(project: str, routes: list[PushRoute]) -> None:
-    """Create topics and subscriptions (PUBSUB_EMULATOR_HOST must point at the emulator)."""
+def create_topology(emulator_host: str, project: str, routes: list[PushRoute]) -> None:
+    """Create topics and subscriptions on the emulator at emulator_host."""
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import pubsub_v1  # type: ignore[attr-defined]
     from google.protobuf import duration_pb2
 
-    publisher = pubsub_v1.PublisherClient()
-    subscriber = pubsub_v1.SubscriberClient()
+    saved = os.environ.get("PUBSUB_EMULATOR_HOST")
+    os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host  # the clients read it when built
+    try:
+        publisher = pubsub_v1.PublisherClient()
+        subscriber = pubsub_v1.SubscriberClient()
+    finally:
+        if saved is None:
+            del os.environ["PUBSUB_EMULATOR_HOST"]
+        else:
+            os.environ["PUBSUB_EMULATOR_HOST"] = saved
     for route in routes:
         for topic in (route.topic, dead_letter_topic(route.topic)):
             try:

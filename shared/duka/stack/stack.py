@@ -127,8 +127,8 @@ class Stack:
         processes.wait_http(
             gateway_url + "/", timeout=30, pid=pids["services"], log_path=logs / "services.log"
         )
-        os.environ["PUBSUB_EMULATOR_HOST"] = env["PUBSUB_EMULATOR_HOST"]
         pubsub.create_topology(
+            env["PUBSUB_EMULATOR_HOST"],
             PROJECT,
             [
                 pubsub.PushRoute(spec.topic, f"http://127.0.0.1:{function_ports[name]}")

@@ -42,7 +42,23 @@ function addRow(button) {
   if (first) first.focus();
 }
 
+// input[type=file][data-previews="#box"] shows the chosen photos before they are uploaded.
+function showPreviews(input) {
+  const box = document.querySelector(input.dataset.previews);
+  if (!box) return;
+  box.replaceChildren();
+  Array.from(input.files || []).forEach((file) => {
+    const image = document.createElement("img");
+    image.alt = file.name;
+    image.src = URL.createObjectURL(file);
+    box.appendChild(image);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[type=file][data-previews]").forEach((input) => {
+    input.addEventListener("change", () => showPreviews(input));
+  });
   document.querySelectorAll("[data-poll]").forEach(startPolling);
   document.querySelectorAll("[data-stick-bottom]").forEach(stickToBottom);
   document.querySelectorAll("[data-add-row]").forEach((button) => {

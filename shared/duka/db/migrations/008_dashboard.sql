@@ -34,13 +34,6 @@ ALTER TABLE owner_login_codes FORCE ROW LEVEL SECURITY;
 -- When the owner last opened a conversation: newer customer messages show as unread.
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS owner_read_at timestamptz;
 
--- When fulfilment moved on (the order page and the chat show it). paid_at belongs to the
--- payments migration; it is declared here too so the sales figures never depend on the order
--- in which the two land.
-ALTER TABLE orders ADD COLUMN IF NOT EXISTS shipped_at timestamptz;
-ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivered_at timestamptz;
-ALTER TABLE orders ADD COLUMN IF NOT EXISTS paid_at timestamptz;
-
 -- The boutiques a phone may manage (the sign-in page knows a phone, not a tenant).
 CREATE OR REPLACE FUNCTION owner_businesses(owner_phone text)
     RETURNS TABLE (business_id uuid, name text, whatsapp_number text)
