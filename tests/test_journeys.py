@@ -215,3 +215,21 @@ def test_seed_scenario_in_swahili_with_a_wrong_pin(stack, demo, admin_db):
         (demo["id"], phone.customer_number),
     ).fetchone()["status"]
     assert status == "failed"
+
+
+def test_owner_personality_sets_the_greeting_sign_off_and_reply_language(stack):
+    shop = create_demo_boutique(
+        settings={
+            "agent": {
+                "tone": "elegant",
+                "greeting": "Welcome to Nyota, darling! What are you shopping for?",
+                "languages": ["en"],
+                "sign_off": "— Nyota team",
+            }
+        }
+    )
+    phone = customer_phone(stack, shop["number"])
+
+    assert say(phone, "hello") == "Welcome to Nyota, darling! What are you shopping for?"
+    assert "Here's what we have" in say(phone, "nataka sketi ya kitenge")
+    assert say(phone, "asante sana").endswith("— Nyota team")

@@ -135,6 +135,10 @@ def handover(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
 
 def greeting(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     name = ctx.conversation.get("customer_name")
+    facts.use_llm = True
+    if ctx.agent.get("greeting"):  # the owner's own words come first
+        facts.draft = str(ctx.agent["greeting"])
+        return facts
     facts.draft = say(
         "greeting", turn.language, name=f" {name}" if name else "", shop=ctx.business["name"]
     )
@@ -144,6 +148,8 @@ def greeting(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
 
 def thanks(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     facts.draft = say("thanks", turn.language, shop=ctx.business["name"])
+    if ctx.agent.get("sign_off"):
+        facts.draft += "\n" + str(ctx.agent["sign_off"])
     return facts
 
 

@@ -32,6 +32,12 @@ Rules you must follow:
   PRODUCTS. Otherwise return an empty actions list.
 - Return JSON matching the schema."""
 
+TONES = {
+    "warm": "warm and friendly",
+    "professional": "polite and professional",
+    "playful": "playful, with a few emojis",
+    "elegant": "elegant and calm",
+}
 LANGUAGE_NAMES = {"en": "English", "sw": "Swahili", "mixed": "Sheng / mixed Swahili-English"}
 
 
@@ -81,8 +87,10 @@ def stated_amounts(text: str) -> set[Decimal]:
 def build_prompt(
     ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
 ) -> str:
+    tone = TONES.get(str(ctx.agent.get("tone", "")), TONES["warm"])
     lines = [
         f"Boutique: {ctx.business['name']}",
+        f"Tone: {tone}",
         f"Customer language: {LANGUAGE_NAMES.get(turn.language, 'English')}",
         f"Intent (decided by code): {facts.intent}",
         "Conversation so far (oldest first):",

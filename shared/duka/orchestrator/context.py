@@ -27,5 +27,10 @@ class ToolContext:
         return str(self.conversation["id"])
 
     @property
+    def agent(self) -> dict[str, Any]:
+        """The owner's agent personality: tone, greeting, languages, sign_off (dashboard)."""
+        return dict((self.business.get("settings") or {}).get("agent") or {})
+
+    @property
     def customer_phone(self) -> str:
         return str(self.conversation["customer_phone"])

@@ -69,6 +69,18 @@ def route(intent: str, turn: Turn, awaiting: str | None) -> str:
     return intent
 
 
+def reply_language(customer: str, shop_languages: list[str] | None) -> str:
+    """Follow the customer, within the languages the owner chose for the shop."""
+    if not shop_languages:
+        return customer
+    swahili_ok = bool({"sw", "sheng"} & set(shop_languages))
+    if customer != "en" and not swahili_ok:
+        return "en"
+    if customer == "en" and "en" not in shop_languages:
+        return "sw"
+    return customer
+
+
 def run_turn(
     conn: Connection,
     business: dict[str, Any],
@@ -89,7 +101,10 @@ def run_turn(
             has_shown_items=bool(metadata.get("shown")),
         ),
     )
-    language = classification.language.value if text else metadata.get("language", "en")
+    language = reply_language(
+        classification.language.value if text else metadata.get("language", "en"),
+        (business.get("settings") or {}).get("agent", {}).get("languages"),
+    )
     metadata["language"] = language
     ctx = ToolContext(conn, business, conversation, language=language, metadata=metadata)
     turn = Turn(
