@@ -54,10 +54,12 @@ locals {
       concurrency   = 20
       secrets = [
         "DATABASE_URL", "DASHBOARD_SESSION_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-        "SUPABASE_SERVICE_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
       ]
-      publishes        = ["product-changed"]
-      boutique_secrets = false
+      # "Hand back" republishes the customer's waiting messages; the settings page checks that
+      # a boutique's credentials secret exists.
+      publishes        = ["product-changed", "inbound-messages"]
+      boutique_secrets = true
     }
     process_message = {
       trigger       = "pubsub"
@@ -86,7 +88,7 @@ locals {
       timeout          = 120
       max_instances    = 5
       concurrency      = 4
-      secrets          = ["DATABASE_URL", "GEMINI_API_KEY", "SUPABASE_SERVICE_KEY"]
+      secrets          = ["DATABASE_URL", "GEMINI_API_KEY", "SUPABASE_SERVICE_ROLE_KEY"]
       publishes        = []
       boutique_secrets = false
     }

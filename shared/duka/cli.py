@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from duka import owner_cli
 from duka.sandbox_cli import register as register_sandbox
 from duka.stack.stack import Stack
 
@@ -120,6 +121,12 @@ def seed_demo() -> None:
         argparse.Namespace(name=DEMO_NAME, whatsapp=DEMO_NUMBER, phone=DEMO_OWNER_PHONE)
     )
     cmd_products_import(argparse.Namespace(file=str(csv_path), business=DEMO_NUMBER, wait=True))
+    from duka.dashboard.owners import add_owner
+
+    add_owner(DEMO_NUMBER, DEMO_OWNER_PHONE)
+    print(
+        f"dashboard: sign in at {os.environ['WEBHOOK_BASE_URL']}/dashboard/ as {DEMO_OWNER_PHONE}"
+    )
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -187,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     register_sandbox(sub)
+    owner_cli.register(sub)
 
     demo = sub.add_parser("demo", help="stack + demo boutique + chat (the quick start)")
     demo.add_argument("--customer", default="+254700000001")

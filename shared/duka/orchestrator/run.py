@@ -138,6 +138,7 @@ def run_turn(
         "tools_ms": round(tools_ms, 1),
         "turn_ms": round((time.perf_counter() - started) * 1000, 1),
         "answered": len(inbound),
+        "shown": [p.id for p in facts.products],
     }
     log(
         logger,

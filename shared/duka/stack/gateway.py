@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -26,7 +27,12 @@ class Gateway:
     def __init__(self, routes: dict[str, str]) -> None:
         # Longest prefix first so /webhook/paylink wins over /webhook.
         self.routes = sorted(routes.items(), key=lambda item: -len(item[0]))
-        self.client = httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=200))
+        # No cookie jar: one browser's session cookie must never be replayed for another.
+        self.client = httpx.Client(
+            timeout=30.0,
+            limits=httpx.Limits(max_connections=200),
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        )
 
     def upstream_for(self, path: str) -> str | None:
         for prefix, upstream in self.routes:
@@ -51,6 +57,8 @@ class Gateway:
         except httpx.TransportError as exc:
             response = Response(f"upstream unavailable: {exc}", status=502)
             return response(environ, start_response)
-        out_headers = [(k, v) for k, v in proxied.headers.items() if k.lower() not in _HOP_BY_HOP]
+        out_headers = [
+            (k, v) for k, v in proxied.headers.multi_items() if k.lower() not in _HOP_BY_HOP
+        ]
         response = Response(proxied.content, status=proxied.status_code, headers=out_headers)
         return response(environ, start_response)
