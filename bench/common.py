@@ -62,24 +62,8 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
     """A private stack on free ports; its environment is applied to this process."""
-    from duka.config import get_settings
-    from duka.stack.stack import Stack, StackPorts
+    from duka.stack.session import applied_stack
 
     home = Path(tempfile.mkdtemp(prefix="duka-bench-"))
-    stack = Stack(
-        home=home, ports=StackPorts.random(), extra_env=extra_env or {}, scheduler_interval=0
-    )
-    env = stack.up()
-    saved = dict(os.environ)
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
+    with applied_stack(home, extra_env=extra_env or {}, scheduler_interval=0) as env:
         yield env
-    finally:
-        from duka.db.pool import close_pools
-
-        close_pools()
-        stack.down()
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()

@@ -38,25 +38,10 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The whole local stack on free ports; its environment is applied to this process."""
-    from duka.config import get_settings
-    from duka.stack.stack import Stack, StackPorts
+    from duka.stack.session import applied_stack
 
-    home = tmp_path_factory.mktemp("duka-home")
-    stack = Stack(home=home, ports=StackPorts.random(), scheduler_interval=2.0)
-    env = stack.up()
-    saved = dict(os.environ)
-    os.environ.update(env)
-    get_settings.cache_clear()
-    try:
+    with applied_stack(tmp_path_factory.mktemp("duka-home"), scheduler_interval=2.0) as env:
         yield env
-    finally:
-        from duka.db.pool import close_pools
-
-        close_pools()
-        stack.down()
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
 
 
 @pytest.fixture()

@@ -134,6 +134,11 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     return show_results(ctx, turn, facts, products[:PHOTO_MATCHES], "results_photo")
 
 
+def out_of_stock_text(exc: OutOfStock, language: str) -> str:
+    in_size = f" (size {exc.size})" if exc.size else ""
+    return say("out_of_stock", language, available=exc.available, item=exc.name, in_size=in_size)
+
+
 def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:
     items = shown(ctx)
     if entities.item_refs:
@@ -214,13 +219,7 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         )
         return facts
     except OutOfStock as exc:
-        facts.draft = say(
-            "out_of_stock",
-            turn.language,
-            available=exc.available,
-            item=exc.name,
-            in_size=f" (size {exc.size})" if exc.size else "",
-        )
+        facts.draft = out_of_stock_text(exc, turn.language)
         return facts
     ctx.metadata["awaiting"] = "checkout_confirmation"
     ctx.metadata["last_added"] = item.id
@@ -277,13 +276,7 @@ def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: boo
             quantity=quantity,
         )
     except OutOfStock as exc:
-        facts.draft = say(
-            "out_of_stock",
-            turn.language,
-            available=exc.available,
-            item=exc.name,
-            in_size=f" (size {exc.size})" if exc.size else "",
-        )
+        facts.draft = out_of_stock_text(exc, turn.language)
         return facts
     except ToolInputInvalid:
         facts.draft = say("not_in_cart", turn.language)
