@@ -233,3 +233,63 @@ def test_owner_personality_sets_the_greeting_sign_off_and_reply_language(stack):
     assert say(phone, "hello") == "Welcome to Nyota, darling! What are you shopping for?"
     assert "Here's what we have" in say(phone, "nataka sketi ya kitenge")
     assert say(phone, "asante sana").endswith("— Nyota team")
+
+
+def test_a_message_that_is_not_an_address_is_not_taken_as_one(stack, demo, admin_db):
+    phone = customer_phone(stack, demo["number"])
+    say(phone, "kitenge skirt")
+    say(phone, "I want #1 in size M")
+    say(phone, "checkout")
+    reply = say(phone, "wait")
+
+    assert "Where should we deliver" in reply
+    assert (
+        admin_db.execute(
+            "SELECT count(*) AS n FROM orders WHERE customer_phone = %s", (phone.customer_number,)
+        ).fetchone()["n"]
+        == 0
+    )
+
+
+def test_a_new_request_after_ready_to_checkout_is_not_a_yes(stack, demo, admin_db):
+    phone = customer_phone(stack, demo["number"])
+    say(phone, "kitenge skirt")
+    say(phone, "I want #1 in size M")
+    reply = say(phone, "yes, do you have sneakers?")
+
+    assert "White Sneakers" in reply
+    assert (
+        admin_db.execute(
+            "SELECT count(*) AS n FROM orders WHERE customer_phone = %s", (phone.customer_number,)
+        ).fetchone()["n"]
+        == 0
+    )
+
+
+def test_quantity_words_without_a_number_ask_how_many_and_one_more_adds_one(stack, demo):
+    phone = customer_phone(stack, demo["number"])
+    say(phone, "kiondo bag")
+    say(phone, "I want #1")
+    asked = say(phone, "change the quantity")
+    more = say(phone, "add one more")
+
+    assert "How many" in asked
+    assert "2 x Kiondo Woven Bag" in more
+
+
+def test_a_swahili_customer_answering_with_a_size_keeps_getting_swahili(stack, demo):
+    phone = customer_phone(stack, demo["number"])
+    say(phone, "nataka sketi ya kitenge")
+    asked = say(phone, "nataka ya kwanza")
+    added = say(phone, "M")
+
+    assert "Unataka size gani" in asked
+    assert "Nimeongeza" in added
+
+
+def test_an_absurd_quantity_gets_a_polite_answer(stack, demo):
+    phone = customer_phone(stack, demo["number"])
+    say(phone, "red bodycon dress")
+    reply = say(phone, "I want 25 of #1 in size S")
+
+    assert "only have" in reply

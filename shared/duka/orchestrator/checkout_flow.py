@@ -47,6 +47,8 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     if status in (CheckoutStatus.STK_SENT, CheckoutStatus.ALREADY_PENDING):
         ctx.metadata.pop("awaiting", None)
         ctx.metadata["order_id"] = result.order_id
+        # The next order asks for its address again rather than reusing this one silently.
+        ctx.metadata["last_delivery"] = ctx.metadata.pop("delivery")
         facts.allow(result.amount_kes, fee)
         key = "stk_sent" if status is CheckoutStatus.STK_SENT else "already_pending"
         facts.draft = say(
@@ -71,6 +73,8 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         facts.draft = say("invalid_phone", turn.language)
     elif status is CheckoutStatus.EMPTY_CART:
         facts.draft = say("cart_empty", turn.language)
+    elif status is CheckoutStatus.TOO_MANY_PUSHES:
+        facts.draft = say("too_many_pushes", turn.language)
     elif status is CheckoutStatus.OUTCOME_UNKNOWN:
         facts.draft = say("outcome_unknown", turn.language)
     else:
@@ -87,6 +91,17 @@ def delivery_address(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     ctx.metadata["delivery"] = {"address": address, "area": area, "fee_kes": fee}
     ctx.metadata.pop("awaiting", None)
     return checkout(ctx, turn, facts)
+
+
+def ask_address(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    ctx.metadata["awaiting"] = "delivery_address"
+    facts.draft = say("ask_address", turn.language)
+    return facts
+
+
+def unsupported_media(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    facts.draft = say("media_unsupported", turn.language)
+    return facts
 
 
 def payment_phone(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
@@ -121,7 +136,7 @@ def handover(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     set_status(ctx.conn, ctx.conversation_id, "handed_over")
     ctx.metadata["needs_attention"] = True
     owner = ctx.business.get("phone")
-    if owner:
+    if owner and owner != ctx.business.get("whatsapp_number"):
         facts.extra_messages.append(
             {
                 "to": owner,

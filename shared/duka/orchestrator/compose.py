@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass, field
@@ -130,7 +131,11 @@ def _apply_actions(ctx: ToolContext, facts: Facts, actions: list[ProposedAction]
                 number = action.item_number or 0
                 if not 1 <= number <= len(products):
                     raise ValueError(f"item {number} is not in the context")
-                args: dict[str, Any] = {"product_id": products[number - 1].id}
+                product = products[number - 1]
+                sized = [s for s in product.sizes if s.lower() != "free"]
+                if action.tool == "add_to_cart" and sized and not action.size:
+                    raise ValueError(f"{product.name} needs a size")
+                args: dict[str, Any] = {"product_id": product.id}
                 if action.size:
                     args["size"] = action.size
                 if action.quantity:
@@ -183,9 +188,13 @@ def compose(
         llm_latency_ms=round(result.usage.latency_ms, 1),
     )
     output = result.value
+    before = copy.deepcopy(ctx.metadata)
     actions_ok = _apply_actions(ctx, facts, output.actions)
     invented = stated_amounts(output.reply_text) - facts.amounts
     if not actions_ok or invented or not output.reply_text.strip():
+        # The customer only hears the template, so nothing the model did may stick.
+        ctx.metadata.clear()
+        ctx.metadata.update(before)
         record.update(
             reply_source="template",
             fallback_reason="invented_price" if invented else "invalid_action",

@@ -24,6 +24,14 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _MIXED_SHARE = 0.25
 
 
+def has_language_signal(text: str) -> bool:
+    """Whether any word tells English from Swahili ("M", "#2", "ok", "Kilimani" don't)."""
+    return any(
+        word in vocab.ENGLISH_WORDS or word in vocab.SWAHILI_WORDS or _SWAHILI_VERB.fullmatch(word)
+        for word in _WORD.findall(normalize(text))
+    )
+
+
 def detect_language(text: str) -> Language:
     """Language of a message by counting Swahili/Sheng against English words.
 

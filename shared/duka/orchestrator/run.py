@@ -17,13 +17,15 @@ from duka.db.pool import Connection
 from duka.logs import log
 from duka.orchestrator import checkout_flow as flow
 from duka.orchestrator import shopping
-from duka.orchestrator.cart import Cart
 from duka.orchestrator.compose import compose
 from duka.orchestrator.context import ToolContext
 from duka.orchestrator.facts import Facts
-from duka.orchestrator.intents import ClassifierContext, classify
+from duka.orchestrator.language import has_language_signal
+from duka.orchestrator.routing import clear_stale_wait, route_message
 from duka.orchestrator.shopping import Turn
+from duka.orchestrator.templates import say
 from duka.orchestrator.tools import call_tool
+from duka.orchestrator.tools.registry import ToolInputInvalid
 from duka.store import conversations
 from duka.store.messages import recent_messages
 
@@ -49,6 +51,8 @@ HANDLERS: dict[str, Handler] = {
     "thanks_goodbye": flow.thanks,
     "other": flow.other,
     "payment_phone": flow.payment_phone,
+    "ask_address": flow.ask_address,
+    "unsupported_media": flow.unsupported_media,
 }
 
 
@@ -60,13 +64,9 @@ class TurnResult:
     extra_messages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def route(intent: str, turn: Turn, awaiting: str | None) -> str:
-    """Intent from code, refined by what the agent asked for last."""
-    if awaiting == "size" and turn.entities.sizes and intent in ("other", "product_search"):
-        return "add_to_cart"
-    if awaiting == "payment_phone" and turn.entities.phone:
-        return "payment_phone"
-    return intent
+def is_photo(attachment: dict[str, Any]) -> bool:
+    content_type = str(attachment.get("content_type") or "")
+    return not content_type or content_type.startswith("image/")
 
 
 def reply_language(customer: str, shop_languages: list[str] | None) -> str:
@@ -90,26 +90,21 @@ def run_turn(
     started = time.perf_counter()
     metadata = dict(conversation.get("metadata") or {})
     text = "\n".join(m["content"] for m in inbound if m["content"]).strip()
-    media = [a["url"] for m in inbound for a in (m["attachments"] or []) if a.get("url")]
-    awaiting = metadata.get("awaiting")
-    classification = classify(
-        text,
-        has_media=bool(media),
-        context=ClassifierContext(
-            awaiting=awaiting,
-            has_cart=bool(Cart.from_metadata(metadata).items),
-            has_shown_items=bool(metadata.get("shown")),
-        ),
-    )
+    attachments = [a for m in inbound for a in (m["attachments"] or []) if a.get("url")]
+    photos = [a["url"] for a in attachments if is_photo(a)]
+    routed = route_message(text, bool(photos), metadata)
+    classification = routed.classification
     language = reply_language(
-        classification.language.value if text else metadata.get("language", "en"),
+        classification.language.value
+        if has_language_signal(text)
+        else metadata.get("language", "en"),
         (business.get("settings") or {}).get("agent", {}).get("languages"),
     )
     metadata["language"] = language
     ctx = ToolContext(conn, business, conversation, language=language, metadata=metadata)
     turn = Turn(
         text=text,
-        media_urls=media,
+        media_urls=photos,
         message_ids=[str(m["id"]) for m in inbound],
         entities=classification.entities,
         language=language,
@@ -117,11 +112,24 @@ def run_turn(
     )
     if classification.entities.sizes:
         call_tool(ctx, "update_customer_profile", preferred_size=classification.entities.sizes[0])
-    intent = route(classification.intent.value, turn, awaiting)
-    if intent != "add_to_cart":
-        metadata.pop("pending_add", None)
+    intent = routed.intent
+    if attachments and not photos and not text:
+        intent = "unsupported_media"
+    clear_stale_wait(metadata, intent)
     context_ms = (time.perf_counter() - started) * 1000
-    facts = HANDLERS[intent](ctx, turn, Facts(intent=intent, language=language, draft=""))
+    facts = Facts(intent=intent, language=language, draft="")
+    try:
+        facts = HANDLERS[intent](ctx, turn, facts)
+    except ToolInputInvalid as exc:  # e.g. a product shown earlier was archived since
+        log(
+            logger,
+            logging.WARNING,
+            "tool input refused; asking again",
+            error=str(exc),
+            business_id=ctx.business_id,
+            conversation_id=ctx.conversation_id,
+        )
+        facts.draft, facts.use_llm = say("unavailable", language), False
     tools_ms = (time.perf_counter() - started) * 1000 - context_ms
     history = recent_messages(conn, ctx.conversation_id, 8) if facts.use_llm else []
     memories = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from duka.orchestrator.tools.registry import ToolInputInvalid
 logger = logging.getLogger(__name__)
 
 PHOTO_MATCHES = 3
+MAX_QUANTITY = 20
+_MORE = re.compile(r"\b(more|another|ongeza|zaidi|add)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -162,7 +165,7 @@ def question(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         return facts
     product = call_tool(ctx, "get_product_details", product_id=item.id)
     current = ShownProduct.from_row(product)
-    facts.products = [current]
+    # Not facts.products: the customer's numbering of the shown list must stay as it was.
     facts.allow(current.price)
     parts = [say("price", turn.language, item=current.name, price=kes(current.price))]
     sizes = [s for s in current.sizes if s.lower() != "free"]
@@ -207,7 +210,7 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
             product_id=item.id,
             size=size,
             color=color,
-            quantity=turn.entities.quantity or 1,
+            quantity=min(turn.entities.quantity or 1, MAX_QUANTITY),
         )
     except SizeUnavailable as exc:
         facts.draft = say(
@@ -226,7 +229,7 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     facts.allow(
         cart.total, *(i.line_total for i in cart.items), *(i.unit_price for i in cart.items)
     )
-    added = describe_item(item.name, size, turn.entities.quantity or 1)
+    added = describe_item(item.name, size, min(turn.entities.quantity or 1, MAX_QUANTITY))
     facts.draft = "\n".join(
         [
             say("added", turn.language, item=added),
@@ -241,10 +244,13 @@ def _cart_target(ctx: ToolContext, entities: Entities) -> Any:
     cart = Cart.from_metadata(ctx.metadata)
     if entities.ref_color or entities.colors:
         colour = entities.ref_color or entities.colors[0]
-        for item in cart.items:
-            shown_item = next((s for s in shown(ctx) if s.id == item.product_id), None)
-            if item.color == colour or (shown_item and colour in shown_item.colors):
-                return item
+        exact = [item for item in cart.items if item.color == colour]
+        if exact:
+            return exact[0]
+        offered = {s.id for s in shown(ctx) if colour in s.colors}
+        candidates = [item for item in cart.items if item.product_id in offered]
+        if len(candidates) == 1:  # only one line could be "the blue one"
+            return candidates[0]
     if entities.item_refs:
         ref = resolve_shown(ctx, entities)
         if ref is not None:
@@ -267,6 +273,13 @@ def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: boo
         )
         return facts
     quantity = turn.entities.quantity if set_quantity else None
+    if set_quantity and _MORE.search(turn.text):
+        quantity = target.quantity + (turn.entities.quantity or 1)
+    if quantity is not None:
+        quantity = min(quantity, MAX_QUANTITY)
+    elif set_quantity:
+        facts.draft = say("how_many", turn.language, item=target.name)
+        return facts
     try:
         cart = call_tool(
             ctx,

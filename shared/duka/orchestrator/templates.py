@@ -34,6 +34,22 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Sorry, I couldn't open that photo. Please send it again as an image (JPG/PNG).",
         "sw": "Pole, sijaweza kufungua picha hiyo. Tafadhali itume tena kama picha (JPG/PNG).",
     },
+    "unavailable": {
+        "en": "Sorry, that item is no longer available. Tell me what you're looking for and "
+        "I'll show you what we have.",
+        "sw": "Pole, hiyo haipatikani tena. Niambie unatafuta nini nikuonyeshe tulicho nacho.",
+    },
+    "media_unsupported": {
+        "en": "I can read text and photos. Please type your message or send a photo.",
+        "sw": "Naweza kusoma maandishi na picha. Tafadhali andika au tuma picha.",
+    },
+    "how_many": {"en": "How many would you like of {item}?", "sw": "Unataka ngapi za {item}?"},
+    "too_many_pushes": {
+        "en": "You've had several M-Pesa prompts in the last hour, so I can't send another "
+        "right now. Please try again later or pay when the current prompt appears.",
+        "sw": "Umepokea maombi kadhaa ya M-Pesa ndani ya saa moja, siwezi kutuma lingine sasa. "
+        "Tafadhali jaribu tena baadaye.",
+    },
     "which_item": {
         "en": "Which one? Reply with its number, e.g. #1.",
         "sw": "Ipi? Jibu na namba yake, mfano #1.",

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from duka.db.pool import Connection
 from duka.orchestrator.cart import Cart, CartItem
 from duka.orchestrator.context import ToolContext
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
@@ -60,20 +61,26 @@ def sizes_of(product: dict[str, Any]) -> list[str]:
     return [str(s).upper() for s in (attrs.get("sizes") or []) if str(s).lower() != "free"]
 
 
-def stock_for(product: dict[str, Any], size: str | None) -> int:
-    attrs = product.get("attrs") or {}
-    by_size = attrs.get("stock_by_size")
-    if size and isinstance(by_size, dict) and size in by_size:
-        return min(int(by_size[size]), int(product["stock"]))
+def stock_for(conn: Connection, product: dict[str, Any], size: str | None) -> int:
+    """Pieces available: the product's stock, and its size's stock when sizes are tracked."""
+    if size:
+        row = conn.execute(
+            "SELECT stock FROM product_stock WHERE product_id = %s AND size = %s",
+            (product["id"], size),
+        ).fetchone()
+        if row is not None:
+            return min(int(row["stock"]), int(product["stock"]))
     return int(product["stock"])
 
 
-def check_available(product: dict[str, Any], size: str | None, quantity: int) -> None:
+def check_available(
+    conn: Connection, product: dict[str, Any], size: str | None, quantity: int
+) -> None:
     sizes = sizes_of(product)
     name = str(product["name"])
     if size and sizes and size.upper() not in sizes:
         raise SizeUnavailable(name, size, sizes)
-    available = stock_for(product, size)
+    available = stock_for(conn, product, size)
     if quantity > available:
         raise OutOfStock(name, available, size)
 
@@ -93,7 +100,7 @@ def add_to_cart(ctx: ToolContext, args: AddArgs) -> Cart:
     cart = _cart(ctx)
     existing = cart.find(args.product_id, size)
     wanted = args.quantity + (existing.quantity if existing else 0)
-    check_available(product, size, wanted)
+    check_available(ctx.conn, product, size, wanted)
     if existing:
         existing.quantity = wanted
     else:
@@ -124,7 +131,7 @@ def remove_from_cart(ctx: ToolContext, args: RemoveArgs) -> Cart:
         raise ToolInputInvalid("that item is not in the cart")
     item = matches[0]
     if args.quantity:
-        check_available(_product(ctx, item.product_id), item.size, args.quantity)
+        check_available(ctx.conn, _product(ctx, item.product_id), item.size, args.quantity)
         item.quantity = args.quantity
     else:
         cart.items.remove(item)

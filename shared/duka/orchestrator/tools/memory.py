@@ -67,9 +67,10 @@ def search_memories(ctx: ToolContext, args: SearchArgs) -> list[str]:
     vector, model = _embed(args.query) if args.query else (None, None)
     if vector is not None:
         rows = ctx.conn.execute(
+            # Distances only between vectors of the active model: others have other dimensions.
             "SELECT summary FROM agent_memories WHERE customer_phone = %s"
-            " ORDER BY (embedding_model = %s) DESC NULLS LAST,"
-            " embedding <=> %s::vector NULLS LAST, created_at DESC LIMIT %s",
+            " ORDER BY CASE WHEN embedding_model = %s THEN embedding <=> %s::vector END"
+            " NULLS LAST, created_at DESC LIMIT %s",
             (ctx.customer_phone, model, _vector_literal(vector), args.limit),
         ).fetchall()
     else:

@@ -1,0 +1,66 @@
+"""From a message to the intent a turn handles, in the light of what the agent asked last.
+
+The classifier is told what the agent is waiting for (an address, a yes to "checkout?", a
+size), so "ndio" or "M" mean something. A message with a clear request of its own still wins:
+"yes, do you have it in red?" is a search, not a yes to checkout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from duka.orchestrator.cart import Cart
+from duka.orchestrator.intents import Classification, ClassifierContext, classify
+
+# Intents that answer what the agent is waiting for; any other intent drops the wait.
+AWAITED: dict[str, set[str]] = {
+    "checkout_confirmation": {"checkout"},
+    "delivery_address": {"delivery_address", "ask_address", "checkout"},
+    "payment_phone": {"payment_phone", "checkout"},
+    "size": {"add_to_cart"},
+}
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Routed:
+    intent: str
+    classification: Classification
+
+
+def _looks_like_address(neutral: Classification, text: str) -> bool:
+    entities = neutral.entities
+    return bool(entities.address or entities.delivery_area or _DIGIT.search(text))
+
+
+def route_message(text: str, has_media: bool, metadata: dict[str, Any]) -> Routed:
+    awaiting = metadata.get("awaiting")
+    context = ClassifierContext(
+        awaiting=awaiting,
+        has_cart=bool(Cart.from_metadata(metadata).items),
+        has_shown_items=bool(metadata.get("shown")),
+    )
+    contextual = classify(text, has_media=has_media, context=context)
+    intent = contextual.intent.value
+    if not awaiting:
+        return Routed(intent, contextual)
+    neutral = classify(text, has_media=has_media, context=replace(context, awaiting=None))
+    if neutral.intent.value not in ("other", intent):
+        intent = neutral.intent.value  # the message asks for something of its own
+    elif intent == "delivery_address" and not _looks_like_address(neutral, text):
+        intent = "ask_address"  # "wait", "what's the delivery fee?": ask again
+    if awaiting == "size" and contextual.entities.sizes and intent in ("other", "product_search"):
+        intent = "add_to_cart"
+    if awaiting == "payment_phone" and contextual.entities.phone:
+        intent = "payment_phone"
+    return Routed(intent, contextual)
+
+
+def clear_stale_wait(metadata: dict[str, Any], intent: str) -> None:
+    awaiting = metadata.get("awaiting")
+    if awaiting and intent not in AWAITED.get(awaiting, set()):
+        metadata.pop("awaiting", None)
+    if intent != "add_to_cart":
+        metadata.pop("pending_add", None)
