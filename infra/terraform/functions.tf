@@ -141,8 +141,17 @@ locals {
     : "https://${local.function_ids["paylink_callback"]}-${data.google_project.this.number}.${var.region}.run.app"
   )
 
+  # Twilio signs the exact URL it posts to; the webhook checks signatures against this value,
+  # and the output tells the operator to paste this same URL into Twilio.
+  whatsapp_webhook_url = (
+    var.whatsapp_webhook_url != ""
+    ? var.whatsapp_webhook_url
+    : "https://${local.function_ids["whatsapp_inbound"]}-${data.google_project.this.number}.${var.region}.run.app/webhook/whatsapp"
+  )
+
   environment_settings = {
     DUKA_ENV                = "production"
+    WHATSAPP_WEBHOOK_URL    = local.whatsapp_webhook_url
     GCP_PROJECT             = var.project_id
     PUBLIC_BASE_URL         = local.public_base_url
     GEMINI_MODEL            = var.gemini_model

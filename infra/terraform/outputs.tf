@@ -4,7 +4,7 @@ locals {
 
 output "twilio_whatsapp_webhook_url" {
   description = "Paste into Twilio: WhatsApp sender -> 'A message comes in' (HTTP POST)."
-  value       = "${local.function_urls["whatsapp_inbound"]}/webhook/whatsapp"
+  value       = local.whatsapp_webhook_url
 }
 
 output "paylink_callback_url" {

@@ -122,3 +122,9 @@ variable "reconcile_schedule" {
   type        = string
   default     = "* * * * *"
 }
+
+variable "whatsapp_webhook_url" {
+  description = "The exact URL configured in Twilio for incoming WhatsApp messages (signatures are checked against it). Empty = the whatsapp_inbound function's own URL + /webhook/whatsapp."
+  type        = string
+  default     = ""
+}

@@ -33,6 +33,7 @@ class Settings:
     gcp_project: str
     pubsub_emulator_host: str | None
     public_base_url: str
+    whatsapp_webhook_url: str
     twilio_account_sid: str
     twilio_auth_token: str
     twilio_api_base_url: str | None
@@ -91,6 +92,9 @@ def get_settings() -> Settings:
         gcp_project=_env("GCP_PROJECT", "duka-local") or "duka-local",
         pubsub_emulator_host=_env("PUBSUB_EMULATOR_HOST"),
         public_base_url=(_env("PUBLIC_BASE_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
+        whatsapp_webhook_url=_env("WHATSAPP_WEBHOOK_URL")
+        or (_env("PUBLIC_BASE_URL", "http://127.0.0.1:8080") or "").rstrip("/")
+        + "/webhook/whatsapp",
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID", "AClocal00000000000000000000000000") or "",
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN", "local-twilio-token") or "",
         twilio_api_base_url=_env("TWILIO_API_BASE_URL"),
