@@ -1,11 +1,15 @@
-"""Pub/Sub function (inbound-messages): answer the conversation. Raising makes Pub/Sub retry."""
+"""Pub/Sub function (inbound-messages): answer the conversation. Raising makes Pub/Sub retry.
+
+The same function receives the dead letters of inbound-messages (events Pub/Sub gave up on
+after bounded retries) and flags them for the owner, so no message is dropped silently.
+"""
 
 import functions_framework
 from cloudevents.http import CloudEvent
 
 from duka.events import decode_push
 from duka.logs import configure_logging
-from duka.processing import process_inbound_event
+from duka.processing import is_dead_letter, process_inbound_event, record_dead_letter
 
 configure_logging()
 
@@ -13,4 +17,7 @@ configure_logging()
 @functions_framework.cloud_event
 def process_message(event: CloudEvent) -> None:
     payload, _ = decode_push(event.data)
-    process_inbound_event(payload)
+    if is_dead_letter(event["source"]):
+        record_dead_letter(payload)
+    else:
+        process_inbound_event(payload)

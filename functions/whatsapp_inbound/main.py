@@ -10,12 +10,18 @@ from duka.logs import configure_logging
 configure_logging()
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Twilio's webhook bodies are a few kilobytes; anything far larger is not from Twilio.
+MAX_BODY_BYTES = 64 * 1024
 
 
 @functions_framework.http
 def whatsapp_inbound(request: Request) -> Response:
     if request.method != "POST":
         return Response("POST only", status=405)
+    if request.content_length is None:
+        return Response("Content-Length required", status=411)  # Twilio always sends it
+    if request.content_length > MAX_BODY_BYTES:
+        return Response("request body too large", status=413)
     try:
         accept_inbound(request.form.to_dict(), request.headers.get("X-Twilio-Signature"))
     except ForgedSignature:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,11 @@ from duka.whatsapp import bare_number, signature_is_valid
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/webhook/whatsapp"
 MAX_MEDIA = 10
+# WhatsApp caps a text at 4,096 characters; anything longer was not sent by WhatsApp.
+MAX_BODY_CHARS = 4096
+MAX_FIELD_CHARS = 2048
+_WHATSAPP_NUMBER = re.compile(r"\+?\d{7,15}")
 
 
 class ForgedSignature(Exception):
@@ -41,30 +45,43 @@ class InboundAccepted:
 
 
 def _attachments(form: Mapping[str, str]) -> list[dict[str, Any]]:
-    count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
+    raw = (form.get("NumMedia") or "0").strip()
+    if not raw.isdigit():
+        raise MalformedWebhook("NumMedia must be a whole number")
     return [
-        {"url": form[f"MediaUrl{i}"], "content_type": form.get(f"MediaContentType{i}", "")}
-        for i in range(count)
+        {
+            "url": form[f"MediaUrl{i}"][:MAX_FIELD_CHARS],
+            "content_type": form.get(f"MediaContentType{i}", "")[:MAX_FIELD_CHARS],
+        }
+        for i in range(min(int(raw), MAX_MEDIA))
         if form.get(f"MediaUrl{i}")
     ]
 
 
+def _clean(form: Mapping[str, str]) -> dict[str, str]:
+    """Text PostgreSQL can store (no NUL characters), checked only after the signature."""
+    return {key: value.replace("\x00", "") for key, value in form.items()}
+
+
 def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAccepted:
     """Store a customer's message exactly once and queue it for processing."""
-    url = get_settings().public_base_url + WEBHOOK_PATH
-    if not signature_is_valid(url, form, signature):
+    if not signature_is_valid(get_settings().whatsapp_webhook_url, form, signature):
         raise ForgedSignature("X-Twilio-Signature does not match")
+    form = _clean(form)
     sid, to, sender = form.get("MessageSid"), form.get("To"), form.get("From")
     if not sid or not to or not sender:
         raise MalformedWebhook("MessageSid, To and From are required")
+    if len(sid) > MAX_FIELD_CHARS or not _WHATSAPP_NUMBER.fullmatch(bare_number(sender)):
+        raise MalformedWebhook("MessageSid or From is not what Twilio sends")
+    attachments = _attachments(form)
 
     with transaction() as conn:
         business_id = businesses.enter_business_by_whatsapp(conn, bare_number(to))
         if business_id is None:
             log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
-            raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)}")
+            raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)[:20]}")
         conversation = conversations.get_or_create_conversation(
-            conn, business_id, bare_number(sender), form.get("ProfileName") or None
+            conn, business_id, bare_number(sender), form.get("ProfileName", "")[:200] or None
         )
         conversation_id = str(conversation["id"])
         stored = messages.insert_inbound(
@@ -72,8 +89,8 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
             business_id=business_id,
             conversation_id=conversation_id,
             external_id=sid,
-            content=form.get("Body", ""),
-            attachments=_attachments(form),
+            content=form.get("Body", "")[:MAX_BODY_CHARS],
+            attachments=attachments,
         )
     ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": stored.id}
     if stored.answered:
@@ -82,8 +99,9 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
     # A repeat of an unanswered message is published again: if the first publish was lost this
     # recovers it, and processing the same message twice is harmless.
     publish_inbound(**ids)
-    log(logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created,
-        **ids)
+    log(
+        logger, logging.INFO, "inbound message stored", sid=sid, duplicate=not stored.created, **ids
+    )
     return InboundAccepted(duplicate=not stored.created, **ids)
 
 

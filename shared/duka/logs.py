@@ -1,12 +1,149 @@
-"""One JSON object per log line, the shape Cloud Logging reads (severity, message, ids)."""
+"""One JSON object per log line, the shape Cloud Logging reads (severity, message, ids).
+
+Every line is redacted before it is written: phone numbers are masked to their last three
+digits, and secrets (credential values from the environment, bearer tokens, URL passwords,
+M-Pesa PINs, card numbers) are replaced. The same redaction guards what the agent sends.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
+from collections.abc import Collection
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+REDACTED = "[redacted]"
+# Credentials arrive as environment variables (Secret Manager in production); these names, and
+# any ending like a credential, are scrubbed wherever their values appear.
+SECRET_ENV_NAMES = frozenset(
+    {
+        "TWILIO_AUTH_TOKEN",
+        "PAYLINK_API_KEY",
+        "PAYLINK_WEBHOOK_SECRET",
+        "DARAJA_CONSUMER_KEY",
+        "DARAJA_CONSUMER_SECRET",
+        "DARAJA_PASSKEY",
+        "DARAJA_CALLBACK_TOKEN",
+        "GEMINI_API_KEY",
+        "DASHBOARD_SESSION_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    }
+)
+_SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_KEY", "_PASSKEY", "_PASSWORD")
+_MIN_SECRET_LENGTH = 8  # shorter values would scrub ordinary words
+
+# A phone number: Kenyan in any common spelling (+254 7.., 2547.., 07.., with spaces or dashes
+# between digit groups), or any other international number. Digits inside longer words
+# (Twilio SIDs, ids) are not phone numbers.
+_PHONE = re.compile(
+    r"(?<![\w+-])(?:(?:\+|00)?254[\s-]?0?|0)?[17](?:[\s-]?\d){8}(?![\w])"
+    r"|(?<![\w+])\+\d{9,15}(?![\w])"
+)
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):([^@\s]+)@")
+_AUTH_HEADER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_PIN = re.compile(r"\b(pin)(\W{0,3}(?:\w+\W{1,3}){0,2}?)\d{4,6}\b", re.IGNORECASE)
+_CARD = re.compile(r"(?<![\w])\d(?:[\s-]?\d){12,18}(?![\w])")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def phone_key(text: str) -> str:
+    """A comparable form of a phone number: its digits, Kenyan numbers with country code."""
+    digits = _digits(text).removeprefix("00")
+    if len(digits) == 9 and digits[0] in "17":
+        return "254" + digits
+    if len(digits) == 10 and digits[0] == "0":
+        return "254" + digits[1:]
+    if digits.startswith("2540"):
+        return "254" + digits[4:]
+    return digits
+
+
+def mask_phone(number: str) -> str:
+    """`+254712345678` → `+254******678`: enough to tell numbers apart, not to call one."""
+    digits = _digits(number)
+    prefix = "+" if number.strip().startswith("+") else ""
+    country = "254" if digits.startswith("254") else ""
+    hidden = len(digits) - len(country) - 3
+    return f"{prefix}{country}{'*' * max(hidden, 0)}{digits[-3:]}"
+
+
+def phone_numbers_in(text: str) -> list[str]:
+    """Every phone number written in `text`, as written."""
+    return [match.group() for match in _PHONE.finditer(text)]
+
+
+def mask_phone_numbers(text: str, keep: Collection[str] = ()) -> str:
+    """Mask every phone number in `text` except those in `keep` (compared by `phone_key`)."""
+    kept = {phone_key(number) for number in keep}
+
+    def masked(match: re.Match[str]) -> str:
+        found = match.group()
+        return found if phone_key(found) in kept else mask_phone(found)
+
+    return _PHONE.sub(masked, text)
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _secret_name(name: str) -> bool:
+    return (
+        name in SECRET_ENV_NAMES
+        or name.endswith(_SECRET_SUFFIXES)
+        or name.startswith("BOUTIQUE_")  # a boutique's own gateway credentials (JSON)
+    )
+
+
+def _secret_values() -> frozenset[str]:
+    values: set[str] = set()
+    for name, value in os.environ.items():
+        if _secret_name(name):
+            values.add(value)
+            if value.startswith("{"):  # a JSON object of credentials
+                try:
+                    values.update(str(v) for v in json.loads(value).values())
+                except (ValueError, AttributeError):
+                    pass
+        elif name.endswith("_URL"):
+            values.update(match.group(2) for match in _URL_PASSWORD.finditer(value))
+    return frozenset(v for v in values if len(v) >= _MIN_SECRET_LENGTH)
+
+
+@lru_cache(maxsize=8)
+def _secrets_pattern(values: frozenset[str]) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    ordered = sorted(values, key=len, reverse=True)  # longest first: no partial leftovers
+    return re.compile("|".join(re.escape(value) for value in ordered))
+
+
+def scrub_secrets(text: str) -> str:
+    """Replace credentials, URL passwords, auth headers, M-Pesa PINs and card numbers."""
+    pattern = _secrets_pattern(_secret_values())
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _PIN.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _CARD.sub(lambda m: REDACTED if _luhn_valid(_digits(m.group())) else m.group(), text)
+
+
+def redact(text: str, keep_phones: Collection[str] = ()) -> str:
+    """Everything a log line or a reply must not carry: secrets, then phone numbers."""
+    return mask_phone_numbers(scrub_secrets(text), keep_phones)
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,7 +159,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return redact(json.dumps(entry, default=str))
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -40,4 +177,14 @@ def log(logger: logging.Logger, level: int, message: str, **fields: Any) -> None
     logger.log(level, message, extra={"fields": fields})
 
 
-__all__ = ["configure_logging", "log", "JsonFormatter"]
+__all__ = [
+    "JsonFormatter",
+    "configure_logging",
+    "log",
+    "mask_phone",
+    "mask_phone_numbers",
+    "phone_key",
+    "phone_numbers_in",
+    "redact",
+    "scrub_secrets",
+]

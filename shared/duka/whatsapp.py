@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from duka.config import get_settings
 
 WHATSAPP_PREFIX = "whatsapp:"
+# Twilio's clock and ours may disagree a little when matching an earlier send by its time.
+CLOCK_SKEW = timedelta(seconds=60)
+RECENT_MESSAGES_CHECKED = 50
 
 _client: Any = None
 _lock = threading.Lock()
@@ -85,3 +89,38 @@ def send_whatsapp(
     except TwilioException as exc:  # connection errors and timeouts
         raise SendFailedTransient(f"twilio unreachable: {exc}") from exc
     return SentMessage(sid=str(message.sid), status=str(message.status))
+
+
+def find_sent(
+    *,
+    from_number: str,
+    to_number: str,
+    body: str,
+    since: datetime,
+    exclude_sids: Collection[str] = (),
+) -> str | None:
+    """The SID of a message Twilio already took with this body since `since`, else None.
+
+    Used before re-sending a reply whose earlier send started but was never recorded (the run
+    died, or Twilio took it and then the answer was lost). The list is not filtered by
+    DateSent: a message Twilio queued but has not sent yet has no send date.
+    """
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    try:
+        recent = _get_client().messages.list(
+            to=WHATSAPP_PREFIX + bare_number(to_number),
+            from_=WHATSAPP_PREFIX + bare_number(from_number),
+            limit=RECENT_MESSAGES_CHECKED,
+        )
+    except TwilioRestException as exc:
+        raise SendFailedTransient(f"twilio {exc.status} listing messages: {exc.msg}") from exc
+    except TwilioException as exc:
+        raise SendFailedTransient(f"twilio unreachable listing messages: {exc}") from exc
+    for message in recent:
+        created = message.date_created
+        if str(message.sid) in exclude_sids or created is None or created < since - CLOCK_SKEW:
+            continue
+        if (message.body or "") == body:
+            return str(message.sid)
+    return None

@@ -27,6 +27,7 @@ from duka.orders.pricing import CartLine, DeliveryDetails, price_order, same_ord
 from duka.orders.push import OpenedAttempt, PushOutcome, send_push
 from duka.payments import GatewayConfigError
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
+from duka.ratelimit import stk_push_allowed
 from duka.secrets import SecretConfigurationError, SecretStoreUnavailable
 from duka.store import businesses
 
@@ -53,6 +54,7 @@ class CheckoutStatus(StrEnum):
     OUTCOME_UNKNOWN = "outcome_unknown"
     ALREADY_PENDING = "already_pending"
     EMPTY_CART = "empty_cart"
+    TOO_MANY_PUSHES = "too_many_pushes"  # the phone had its hourly share of M-Pesa prompts
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class _AlreadyPending(Exception):
 
 class _KeyTaken(Exception):
     """Another call with the same idempotency key got there first."""
+
+
+class _TooManyPushes(Exception):
+    """The paying phone already had its cap of M-Pesa prompts this hour."""
 
 
 def order_expiry_s() -> int:
@@ -138,6 +144,9 @@ def start_checkout(
             )
     except reservations.SoldOut as exc:
         return CheckoutResult(CheckoutStatus.SOLD_OUT, None, 0, exc.names)
+    except _TooManyPushes:
+        log(logger, logging.WARNING, "M-Pesa prompt cap reached for the paying phone", **ids)
+        return CheckoutResult(CheckoutStatus.TOO_MANY_PUSHES, None, 0)
     except (_AlreadyPending, _KeyTaken):
         # Lost a race: to the same turn (replay its result) or to another open order.
         with tenant_transaction(business_id) as conn:
@@ -173,6 +182,8 @@ def _open_attempt(
     business_id = str(business["id"])
     if store.pending_order(conn, conversation_id) is not None:
         raise _AlreadyPending()
+    if not stk_push_allowed(conn, pay_phone):
+        raise _TooManyPushes()
     priced = price_order(conn, business["settings"], lines, delivery)
     expires_at = datetime.now(UTC) + timedelta(seconds=order_expiry_s())
     previous = store.latest_order(conn, conversation_id)

@@ -60,6 +60,19 @@ def start_local_database(data_dir: Path) -> DatabaseUrls:
     return DatabaseUrls(admin=admin, app=app)
 
 
+def restart_local_database(data_dir: Path, admin_url: str) -> None:
+    """Start a stopped database again on the same socket (tests stop it to simulate an outage).
+
+    pgserver caches its server handle per process, so it is started with pg_ctl directly, with
+    the options pgserver uses.
+    """
+    socket_dir = admin_url.split("host=", 1)[1].split("&", 1)[0]
+    _pg_ctl(
+        ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start"],
+        data_dir,
+    )
+
+
 def stop_local_database(data_dir: Path) -> None:
     """Fast shutdown (SIGINT to the postmaster), waiting for it to exit."""
     pid_file = data_dir / "postmaster.pid"

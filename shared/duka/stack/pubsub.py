@@ -16,6 +16,7 @@ MAX_DELIVERY_ATTEMPTS = 5
 class PushRoute:
     topic: str
     push_base_url: str  # the function's base URL; the topic path is appended for CloudEvents
+    dead_letters: bool = False  # the function also receives the topic's dead letters
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -90,6 +91,17 @@ def create_topology(emulator_host: str, project: str, routes: list[PushRoute]) -
                 "ack_deadline_seconds": 60,
             },
         }
+        if route.dead_letters:
+            name = subscriber.subscription_path(project, f"{dead_letter_topic(route.topic)}-push")
+            subscriptions[name] = {
+                "topic": dlq_path,
+                "push_config": {"push_endpoint": f"{route.push_base_url}/{dlq_path}"},
+                "ack_deadline_seconds": 60,
+                "retry_policy": {
+                    "minimum_backoff": duration_pb2.Duration(seconds=1),
+                    "maximum_backoff": duration_pb2.Duration(seconds=10),
+                },
+            }
         for name, spec in subscriptions.items():
             try:
                 subscriber.create_subscription(request={"name": name, **spec})

@@ -6,8 +6,9 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duka
 from duka import events
@@ -35,12 +36,13 @@ class FunctionSpec:
     signature: str  # "http" or "cloudevent"
     topic: str | None = None  # the Pub/Sub topic that triggers a cloudevent function
     public_paths: tuple[str, ...] = ()  # gateway prefixes routed to an http function
+    dead_letters: bool = False  # also pushed the topic's dead letters (to flag them)
 
 
 # Registry of functions the stack runs; a folder functions/<name>/main.py must exist.
 FUNCTIONS: dict[str, FunctionSpec] = {
     "whatsapp_inbound": FunctionSpec("http", public_paths=("/webhook/whatsapp",)),
-    "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES),
+    "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES, dead_letters=True),
     "embed_product": FunctionSpec("cloudevent", topic=events.PRODUCT_CHANGED),
     "scheduled_jobs": FunctionSpec("cloudevent", topic=events.SCHEDULED_JOBS),
     "paylink_callback": FunctionSpec("http", public_paths=("/webhook/paylink", "/webhook/daraja")),
@@ -127,17 +129,46 @@ class Stack:
         processes.wait_http(
             gateway_url + "/", timeout=30, pid=pids["services"], log_path=logs / "services.log"
         )
-        pubsub.create_topology(
-            env["PUBSUB_EMULATOR_HOST"],
-            PROJECT,
-            [
-                pubsub.PushRoute(spec.topic, f"http://127.0.0.1:{function_ports[name]}")
-                for name, spec in FUNCTIONS.items()
-                if spec.topic
-            ],
-        )
-        self.state_path.write_text(json.dumps({"pids": pids, "env": env}, indent=2))
+        push_routes = [
+            pubsub.PushRoute(
+                spec.topic, f"http://127.0.0.1:{function_ports[name]}", spec.dead_letters
+            )
+            for name, spec in FUNCTIONS.items()
+            if spec.topic
+        ]
+        pubsub.create_topology(env["PUBSUB_EMULATOR_HOST"], PROJECT, push_routes)
+        state = {"pids": pids, "env": env, "push_routes": [asdict(r) for r in push_routes]}
+        self.state_path.write_text(json.dumps(state, indent=2))
         return env
+
+    def _state(self) -> dict[str, Any]:
+        return dict(json.loads(self.state_path.read_text()))
+
+    def stop_emulator(self) -> None:
+        """Stop the Pub/Sub emulator (tests: publishing fails until `start_emulator`)."""
+        processes.stop_group(int(self._state()["pids"]["emulator"]))
+
+    def start_emulator(self) -> None:
+        """Start the emulator again with the topology; the emulator keeps no state across runs."""
+        state = self._state()
+        state["pids"]["emulator"] = pubsub.start_emulator(
+            port=self.ports.emulator,
+            project=PROJECT,
+            data_dir=self.home / "pubsub",
+            log_path=self.home / "logs" / "emulator.log",
+        )
+        routes = [pubsub.PushRoute(**route) for route in state["push_routes"]]
+        pubsub.create_topology(state["env"]["PUBSUB_EMULATOR_HOST"], PROJECT, routes)
+        self.state_path.write_text(json.dumps(state, indent=2))
+
+    def stop_database(self) -> None:
+        """Stop this stack's own database (tests: every query fails until `start_database`)."""
+        if self.shared_database is not None:
+            raise RuntimeError("this stack shares another stack's database")
+        database.stop_local_database(self.home / "pgdata")
+
+    def start_database(self) -> None:
+        database.restart_local_database(self.home / "pgdata", self._state()["env"]["DATABASE_URL"])
 
     def _function_env(self, env: dict[str, str]) -> dict[str, str]:
         # Functions connect as the application role, which cannot bypass RLS.

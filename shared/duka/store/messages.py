@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -102,11 +103,28 @@ def insert_outbound_intent(
 
 
 def pending_outbound(conn: Connection, conversation_id: str) -> list[dict[str, Any]]:
+    """Replies still to send, oldest first. Not row-locked: every sender holds the conversation's
+    lock, and `record_send_attempt` must update the row from another connection meanwhile."""
     return conn.execute(
         "SELECT * FROM messages WHERE conversation_id = %s AND delivery_status = 'pending'"
-        " ORDER BY created_at, id FOR UPDATE",
+        " ORDER BY created_at, id",
         (conversation_id,),
     ).fetchall()
+
+
+def record_send_attempt(conn: Connection, message_id: str) -> None:
+    """Note that a send is starting; committed on its own before Twilio is called."""
+    conn.execute("UPDATE messages SET send_attempted_at = now() WHERE id = %s", (message_id,))
+
+
+def sent_external_ids(conn: Connection, conversation_id: str) -> set[str]:
+    """Twilio SIDs already recorded for this conversation's replies."""
+    rows = conn.execute(
+        "SELECT external_id FROM messages WHERE conversation_id = %s AND role <> 'customer'"
+        " AND external_id IS NOT NULL",
+        (conversation_id,),
+    ).fetchall()
+    return {row["external_id"] for row in rows}
 
 
 def mark_sent(conn: Connection, message_id: str, external_id: str, send_ms: float) -> None:
@@ -122,4 +140,55 @@ def mark_failed(conn: Connection, message_id: str, error: str) -> None:
     conn.execute(
         "UPDATE messages SET delivery_status = 'failed', delivery_error = %s WHERE id = %s",
         (error, message_id),
+    )
+
+
+def mark_dead_lettered(conn: Connection, message_id: str) -> dict[str, Any] | None:
+    """Pub/Sub gave up on this customer message: the sweep leaves it for the owner."""
+    return conn.execute(
+        "UPDATE messages SET metadata = metadata || jsonb_build_object('dead_lettered_at', now())"
+        " WHERE id = %s AND role = 'customer' RETURNING id, conversation_id, answered_by",
+        (message_id,),
+    ).fetchone()
+
+
+def flag_for_owner(conn: Connection, conversation_id: str, reason: str) -> None:
+    """Show the conversation as needing the owner (the dashboard's attention filter)."""
+    conn.execute(
+        "UPDATE conversations SET metadata = metadata"
+        " || jsonb_build_object('needs_attention', true, 'attention_reason', %s::text)"
+        " WHERE id = %s",
+        (reason, conversation_id),
+    )
+
+
+def customer_messages_before(
+    conn: Connection, conversation_id: str, until: datetime, seconds: int
+) -> int:
+    """Customer messages in this conversation in the `seconds` up to and including `until`."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM messages WHERE conversation_id = %s AND role = 'customer'"
+        " AND created_at <= %s AND created_at > %s - make_interval(secs => %s)",
+        (conversation_id, until, until, seconds),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def business_customer_messages_before(
+    conn: Connection, business_id: str, until: datetime, seconds: int
+) -> int:
+    """Customer messages to this business in the `seconds` up to and including `until`."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM messages WHERE business_id = %s AND role = 'customer'"
+        " AND created_at <= %s AND created_at > %s - make_interval(secs => %s)",
+        (business_id, until, until, seconds),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def answer_silently(conn: Connection, message_ids: Sequence[str], reply_id: str) -> None:
+    """Mark customer messages answered by an earlier reply (e.g. one rate-limit notice)."""
+    conn.execute(
+        "UPDATE messages SET answered_by = %s WHERE id = ANY(%s::uuid[])",
+        (reply_id, list(message_ids)),
     )

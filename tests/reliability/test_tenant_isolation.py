@@ -1,0 +1,560 @@
+"""Guarantee 5: one boutique can never read or change another's rows.
+
+Enumerates the schema (every table, every definer function), every repository function and
+every dashboard route, so a new one without an isolation check fails here until it has one.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from duka.orders import reservations
+from duka.orders import store as order_store
+from duka.store import businesses, conversations, messages, outbox, products
+from tests.dashboard_helpers import (
+    OwnerClient,
+    add_conversation,
+    add_order,
+    add_product,
+    create_owned_boutique,
+    dashboard_app,
+    sandbox_messages,
+)
+
+MARKER = "Kibanda-Secret"  # in every text of the other boutique: it must never show up
+# Tables whose rows belong to no tenant, and why the application role cannot misuse them.
+NON_TENANT_TABLES = {
+    "businesses": "RLS on its own id: a transaction sees only the business it is scoped to",
+    "owner_login_codes": "RLS forced with no policy: only definer functions read it",
+    "schema_migrations": "no privileges for the application role",
+}
+# Cross-tenant lookups the webhook, relays and sign-in need; each returns ids or counts only.
+DEFINER_FUNCTIONS = {
+    "business_id_for_whatsapp",
+    "outbox_pending",
+    "outbox_mark_published",
+    "unanswered_inbound",
+    "products_not_embedded_with",
+    "order_tenant_by_reference",
+    "payment_orders_due",
+    "owner_businesses",
+    "owner_login_code_create",
+    "owner_login_code_verify",
+    "stk_pushes_to_phone",
+}
+REPOSITORY_MODULES = (
+    businesses,
+    conversations,
+    messages,
+    outbox,
+    products,
+    order_store,
+    reservations,
+)
+
+
+@dataclass(frozen=True)
+class Theirs:
+    business: str
+    number: str
+    conversation: str
+    customer_phone: str
+    inbound: str
+    outbound: str
+    product: str
+    order: str
+    attempt: str
+
+    def markers(self) -> list[str]:
+        """Strings that identify their data anywhere (ids, the customer's number, texts)."""
+        return [
+            MARKER,
+            self.conversation,
+            self.customer_phone,
+            self.inbound,
+            self.outbound,
+            self.product,
+            self.order,
+            self.attempt,
+        ]
+
+
+@pytest.fixture(scope="module")
+def admin_conn(stack: dict[str, str]) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    with psycopg.connect(stack["DATABASE_URL"], autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def mine(admin_conn: Any) -> Any:
+    return create_owned_boutique(admin_conn, name="Amani Styles")
+
+
+@pytest.fixture(scope="module")
+def theirs(admin_conn: Any) -> Theirs:
+    """Another boutique with one of everything: chat, pending reply, product, open order."""
+    shop = create_owned_boutique(admin_conn, name=f"{MARKER} Boutique")
+    conversation = add_conversation(
+        admin_conn, shop.id, name=f"{MARKER} Customer", messages=[("customer", f"{MARKER} ask")]
+    )
+    inbound = admin_conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = %s", (conversation,)
+    ).fetchone()["id"]
+    outbound = admin_conn.execute(
+        "INSERT INTO messages (business_id, conversation_id, role, content, delivery_status)"
+        " VALUES (%s, %s, 'agent', %s, 'pending') RETURNING id",
+        (shop.id, conversation, f"{MARKER} reply"),
+    ).fetchone()["id"]
+    product = add_product(admin_conn, shop.id, sku="KB-1", name=f"{MARKER} Kitenge")
+    order = add_order(
+        admin_conn,
+        shop.id,
+        conversation,
+        lines=[(product, f"{MARKER} Kitenge", "M", 1, 3000)],
+        status="pending",
+    )
+    attempt = admin_conn.execute(
+        "INSERT INTO payment_attempts (business_id, order_id, attempt, idempotency_key, gateway,"
+        " pay_phone, amount, checkout_request_id, mpesa_reference) VALUES"
+        " (%s, %s, 1, 'their-key', 'paylink', '+254700000999', 3000, 'ws_CO_theirs', 'MPXTHEIRS')"
+        " RETURNING id",
+        (shop.id, order),
+    ).fetchone()["id"]
+    admin_conn.execute(
+        "INSERT INTO stock_reservations (business_id, order_id, attempt, product_id, quantity)"
+        " VALUES (%s, %s, 1, %s, 1)",
+        (shop.id, order, product),
+    )
+    admin_conn.execute(
+        "INSERT INTO outbox (business_id, topic, payload, published_at)"
+        " VALUES (%s, 'payment-events', %s, now())",
+        (shop.id, Jsonb({"note": MARKER})),
+    )
+    phone = admin_conn.execute(
+        "SELECT customer_phone FROM conversations WHERE id = %s", (conversation,)
+    ).fetchone()["customer_phone"]
+    return Theirs(
+        shop.id,
+        shop.number,
+        conversation,
+        phone,
+        str(inbound),
+        str(outbound),
+        product,
+        order,
+        str(attempt),
+    )
+
+
+def tenant_tables(admin_conn: Any) -> list[str]:
+    rows = admin_conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a"
+        "   WHERE a.attrelid = c.oid AND a.attname = 'business_id' AND NOT a.attisdropped)"
+        " ORDER BY 1"
+    ).fetchall()
+    return [row["relname"] for row in rows]
+
+
+def snapshot(admin_conn: Any, theirs: Theirs) -> dict[str, Any]:
+    """Every row of theirs, in every tenant table, plus their business row."""
+    rows = {
+        table: admin_conn.execute(
+            f"SELECT * FROM {table} WHERE business_id = %s ORDER BY 1, 2", (theirs.business,)
+        ).fetchall()
+        for table in tenant_tables(admin_conn)
+    }
+    rows["businesses"] = admin_conn.execute(
+        "SELECT * FROM businesses WHERE id = %s", (theirs.business,)
+    ).fetchall()
+    return rows
+
+
+# --- the schema ------------------------------------------------------------------------------
+
+
+def test_every_table_is_either_tenant_scoped_by_forced_rls_or_explained(admin_conn):
+    tables = admin_conn.execute(
+        "SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,"
+        " EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+        "   AND a.attname = 'business_id' AND NOT a.attisdropped) AS tenant,"
+        " (SELECT array_agg(p.polname || ':' || p.polcmd::text || ':'"
+        "   || pg_get_expr(p.polqual, p.polrelid) || ':'"
+        "   || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))"
+        "   FROM pg_policy p WHERE p.polrelid = c.oid) AS policies"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+    ).fetchall()
+
+    unexplained = [
+        t["relname"] for t in tables if not t["tenant"] and t["relname"] not in NON_TENANT_TABLES
+    ]
+    assert unexplained == [], "new tables need business_id + RLS, or an entry explaining them"
+    for table in tables:
+        if table["relname"] == "schema_migrations":
+            continue
+        assert table["rls"] and table["forced"], table["relname"]
+        if table["tenant"]:
+            expected = (
+                "tenant_isolation:*:(business_id = app_business_id()):"
+                "(business_id = app_business_id())"
+            )
+            assert table["policies"] == [expected], table["relname"]
+
+
+def test_the_application_role_cannot_bypass_rls_by_any_door(stack, admin_conn):
+    role = admin_conn.execute(
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles"
+        " WHERE rolname = 'duka_app'"
+    ).fetchone()
+    owned = admin_conn.execute(
+        "SELECT count(*) AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+        " WHERE r.rolname = 'duka_app'"
+    ).fetchone()["n"]
+    memberships = admin_conn.execute(
+        "SELECT count(*) AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"
+        " WHERE r.rolname = 'duka_app'"
+    ).fetchone()["n"]
+
+    assert not any(role.values()) and owned == 0 and memberships == 0
+    escapes = [
+        "ALTER TABLE products DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE products NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY tenant_isolation ON products",
+        "SET ROLE postgres",
+        "SET session_replication_role = replica",
+        "SELECT * FROM owner_login_codes",
+        "INSERT INTO schema_migrations (version) VALUES ('x')",
+        "CREATE FUNCTION leak() RETURNS SETOF products LANGUAGE sql SECURITY DEFINER"
+        " AS 'SELECT * FROM products'",
+    ]
+    with psycopg.connect(stack["APP_DATABASE_URL"], autocommit=True) as app:
+        allowed = [statement for statement in escapes if not refused(app, statement)]
+    assert allowed == []
+
+
+def refused(conn: psycopg.Connection[Any], statement: str) -> bool:
+    try:
+        cursor = conn.execute(statement)
+    except psycopg.Error:
+        return True
+    return statement.startswith("SELECT") and cursor.fetchall() == []
+
+
+def test_every_definer_function_is_known_pinned_to_a_search_path_and_not_public(admin_conn):
+    functions = admin_conn.execute(
+        "SELECT p.proname, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE')"
+        " AS public_can_run FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = 'public' AND p.prosecdef"
+    ).fetchall()
+
+    assert {f["proname"] for f in functions} == DEFINER_FUNCTIONS
+    for function in functions:
+        assert any(c.startswith("search_path=") for c in function["proconfig"] or []), function
+        assert not function["public_can_run"], function["proname"]
+
+
+def test_no_row_points_at_another_tenants_row(admin_conn):
+    """Every foreign key between tenant tables joins rows of one business."""
+    keys = admin_conn.execute(
+        "SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent,"
+        " a.attname AS child_col, b.attname AS parent_col"
+        " FROM pg_constraint c"
+        " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+        " JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = c.confkey[1]"
+        " WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 1"
+    ).fetchall()
+    tenant = set(tenant_tables(admin_conn))
+    checked = 0
+    for key in keys:
+        if key["child"] in tenant and key["parent"] in tenant:
+            mismatched = admin_conn.execute(
+                f"SELECT count(*) AS n FROM {key['child']} x JOIN {key['parent']} y"
+                f" ON y.{key['parent_col']} = x.{key['child_col']}"
+                " WHERE x.business_id <> y.business_id"
+            ).fetchone()["n"]
+            assert mismatched == 0, key
+            checked += 1
+    assert checked >= 10
+
+
+# --- every repository function ---------------------------------------------------------------
+
+Probe = Callable[[Any, Theirs, str], Any]  # (connection scoped to mine, theirs, my id) -> result
+
+INDEX_ENTRY = products.IndexEntry("hijack", ["hijack"], "hash", None, "none", None)
+NOW = datetime.now(UTC)
+
+PROBES: dict[str, Probe] = {
+    # businesses
+    "create_business": lambda c, t, m: businesses.create_business(
+        c, name="Hijack", whatsapp_number=t.number
+    ),
+    "business_id_for_whatsapp": lambda c, t, m: businesses.business_id_for_whatsapp(c, "+1"),
+    "enter_business_by_whatsapp": lambda c, t, m: businesses.enter_business_by_whatsapp(c, "+1"),
+    "get_business": lambda c, t, m: businesses.get_business(c, t.business),
+    # conversations
+    "get_or_create_conversation": lambda c, t, m: conversations.get_or_create_conversation(
+        c, t.business, t.customer_phone, "Hijack"
+    ),
+    "lock_conversation": lambda c, t, m: conversations.lock_conversation(c, t.conversation),
+    "save_metadata": lambda c, t, m: conversations.save_metadata(c, t.conversation, {"x": 1}),
+    "set_status": lambda c, t, m: conversations.set_status(c, t.conversation, "closed"),
+    # messages
+    "insert_inbound": lambda c, t, m: messages.insert_inbound(
+        c,
+        business_id=t.business,
+        conversation_id=t.conversation,
+        external_id="SMhijack",
+        content="x",
+        attachments=[],
+    ),
+    "get_message": lambda c, t, m: messages.get_message(c, t.inbound),
+    "unanswered_inbound": lambda c, t, m: messages.unanswered_inbound(c, t.conversation),
+    "recent_messages": lambda c, t, m: messages.recent_messages(c, t.conversation),
+    "insert_outbound_intent": lambda c, t, m: messages.insert_outbound_intent(
+        c, business_id=t.business, conversation_id=t.conversation, content="x", answers=[t.inbound]
+    ),
+    "pending_outbound": lambda c, t, m: messages.pending_outbound(c, t.conversation),
+    "record_send_attempt": lambda c, t, m: messages.record_send_attempt(c, t.outbound),
+    "sent_external_ids": lambda c, t, m: messages.sent_external_ids(c, t.conversation),
+    "mark_sent": lambda c, t, m: messages.mark_sent(c, t.outbound, "SMx", 1.0),
+    "mark_failed": lambda c, t, m: messages.mark_failed(c, t.outbound, "x"),
+    "mark_dead_lettered": lambda c, t, m: messages.mark_dead_lettered(c, t.inbound),
+    "flag_for_owner": lambda c, t, m: messages.flag_for_owner(c, t.conversation, "x"),
+    "customer_messages_before": lambda c, t, m: messages.customer_messages_before(
+        c, t.conversation, NOW, 86400
+    ),
+    "business_customer_messages_before": lambda c, t, m: messages.business_customer_messages_before(
+        c, t.business, NOW, 86400
+    ),
+    "answer_silently": lambda c, t, m: messages.answer_silently(c, [t.inbound], t.outbound),
+    # outbox
+    "enqueue": lambda c, t, m: outbox.enqueue(c, t.business, "payment-events", {"x": 1}),
+    "pending": lambda c, t, m: outbox.pending(c),
+    "mark_published": lambda c, t, m: outbox.mark_published(c, []),
+    # products
+    "upsert_products": lambda c, t, m: products.upsert_products(
+        c, t.business, [products.ProductInput("KB-1", "Hijack", Decimal(1), 0)]
+    ),
+    "get_product": lambda c, t, m: products.get_product(c, t.product),
+    "save_index": lambda c, t, m: products.save_index(c, t.product, NOW, INDEX_ENTRY),
+    "mark_indexed": lambda c, t, m: products.mark_indexed(c, t.product, NOW),
+    "count_unindexed": lambda c, t, m: products.count_unindexed(c, [t.product]),
+    "keyword_search": lambda c, t, m: products.keyword_search(c, [MARKER.lower(), "kitenge"]),
+    # orders
+    "insert_order": lambda c, t, m: order_store.insert_order(
+        c,
+        business_id=t.business,
+        conversation_id=t.conversation,
+        customer_phone=t.customer_phone,
+        items=[],
+        amount=1,
+        delivery_info={},
+        gateway="paylink",
+        pay_phone=t.customer_phone,
+        expires_at=NOW,
+    ),
+    "retry_order": lambda c, t, m: order_store.retry_order(
+        c, t.order, gateway="paylink", pay_phone="+254700000001", expires_at=NOW
+    ),
+    "insert_attempt": lambda c, t, m: order_store.insert_attempt(
+        c,
+        business_id=t.business,
+        order_id=t.order,
+        attempt=2,
+        idempotency_key="their-key",
+        gateway="paylink",
+        pay_phone="+254700000001",
+        amount=1,
+    ),
+    "attempt_by_key": lambda c, t, m: order_store.attempt_by_key(c, "their-key"),
+    "pending_order": lambda c, t, m: order_store.pending_order(c, t.conversation),
+    "latest_order": lambda c, t, m: order_store.latest_order(c, t.conversation),
+    "order_items": lambda c, t, m: order_store.order_items(c, t.order),
+    "lock_order": lambda c, t, m: order_store.lock_order(c, t.order),
+    "current_attempt": lambda c, t, m: order_store.current_attempt(c, t.order),
+    "find_attempt": lambda c, t, m: order_store.find_attempt(
+        c,
+        gateway="paylink",
+        checkout_request_id="ws_CO_theirs",
+        mpesa_reference="MPXTHEIRS",
+        order_reference=t.order,
+    ),
+    "lock_attempt": lambda c, t, m: order_store.lock_attempt(c, t.attempt),
+    "record_push": lambda c, t, m: order_store.record_push(
+        c, t.order, 1, checkout_request_id="x", mpesa_reference="y", outcome_known=True
+    ),
+    "answer_attempt": lambda c, t, m: order_store.answer_attempt(c, t.attempt, status="paid"),
+    "mark_paid": lambda c, t, m: order_store.mark_paid(
+        c, t.order, transaction_id="X", mpesa_reference="Y"
+    ),
+    "end_order": lambda c, t, m: order_store.end_order(c, t.order, "cancelled", "x"),
+    "flag_order": lambda c, t, m: order_store.flag_order(c, t.order, "x"),
+    "clear_cart": lambda c, t, m: order_store.clear_cart(c, t.conversation),
+    "set_notified": lambda c, t, m: order_store.set_notified(c, t.order, "x"),
+    "tenant_by_reference": lambda c, t, m: order_store.tenant_by_reference(c, "no-such-ref"),
+    "orders_due": lambda c, t, m: order_store.orders_due(c, 0, 10000),
+    "flagged_amount": lambda c, t, m: order_store.flagged_amount(c, t.order),
+    "reconcile_view": lambda c, t, m: order_store.reconcile_view(c, t.order, 0),
+    # stock
+    "reserve": lambda c, t, m: reservations.reserve(
+        c,
+        business_id=t.business,
+        order_id=t.order,
+        attempt=1,
+        claims=[reservations.Claim(t.product, "x", None, 1)],
+    ),
+    "release": lambda c, t, m: reservations.release(c, t.order),
+    "commit": lambda c, t, m: reservations.commit(c, t.order),
+    "set_size_stock": lambda c, t, m: reservations.set_size_stock(
+        c, t.business, t.product, {"M": 99}
+    ),
+}
+# Cross-tenant by design (the webhook, relays and reconciler start with no tenant): they
+# return ids only, never content. Probed above with inputs that match nothing of theirs.
+BY_DESIGN = {"business_id_for_whatsapp", "enter_business_by_whatsapp", "pending", "orders_due"}
+
+
+def repository_functions() -> set[str]:
+    found = set()
+    for module in REPOSITORY_MODULES:
+        for name, member in vars(module).items():
+            if (
+                isinstance(member, types.FunctionType)
+                and member.__module__ == module.__name__
+                and not name.startswith("_")
+            ):
+                found.add(name)
+    return found
+
+
+def test_every_repository_function_has_a_cross_tenant_probe():
+    assert set(PROBES) == repository_functions()
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_a_repository_function_given_another_tenants_ids_neither_reads_nor_changes_them(
+    stack, admin_conn, mine, theirs, name
+):
+    before = snapshot(admin_conn, theirs)
+    with psycopg.connect(stack["APP_DATABASE_URL"], row_factory=dict_row) as conn:
+        try:
+            with conn.transaction():
+                conn.execute("SELECT set_config('app.business_id', %s, true)", (mine.id,))
+                result: Any = PROBES[name](conn, theirs, mine.id)
+        except (psycopg.errors.InsufficientPrivilege, AssertionError, reservations.SoldOut):
+            result = "refused"
+
+    # A lookup that works across tenants by design may name their rows by id, nothing more.
+    forbidden = [MARKER, theirs.customer_phone] if name in BY_DESIGN else theirs.markers()
+    leaked = [marker for marker in forbidden if marker in repr(result)]
+    assert leaked == [], f"{name} returned their data: {result!r}"
+    assert snapshot(admin_conn, theirs) == before, f"{name} changed their rows"
+
+
+def test_narrow_cross_tenant_lookups_return_ids_and_never_content(stack, theirs):
+    with psycopg.connect(stack["APP_DATABASE_URL"], row_factory=dict_row) as conn:
+        found = businesses.business_id_for_whatsapp(conn, theirs.number)
+        due = order_store.orders_due(conn, 0, 10000)
+        queued = outbox.pending(conn, 10000)
+
+    assert found == theirs.business  # the webhook must learn whose number it is; nothing more
+    assert due and all(set(row) == {"business_id", "order_id"} for row in due)
+    assert all(set(row) == {"id", "business_id", "topic", "payload"} for row in queued)
+
+
+# --- every dashboard route -------------------------------------------------------------------
+
+ID_ARGUMENTS = {
+    "conversation_id": "conversation",
+    "customer_id": "conversation",
+    "message_id": "inbound",
+    "product_id": "product",
+    "order_id": "order",
+}
+FORMS = {
+    "conversations.reply": {"text": "Hello from another shop"},
+    "products.edit": {"name": "Hijacked", "price": "1", "stock": "0"},
+    "orders.update_fulfilment": {"status": "shipped"},
+    "settings.save": {"name": "Hijacked", "phone": "0711222333"},
+}
+
+
+@pytest.fixture(scope="module")
+def app(stack: dict[str, str]) -> Iterator[Flask]:
+    with dashboard_app(stack) as application:
+        yield application
+
+
+@pytest.fixture(scope="module")
+def owner(app: Flask, stack: dict[str, str], mine: Any) -> OwnerClient:
+    return OwnerClient(app, stack, mine.owner)
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, path with their ids) for every route and method of the dashboard."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return found
+
+
+def fill(path: str, theirs: Theirs) -> str:
+    for argument, field in ID_ARGUMENTS.items():
+        path = path.replace(f"<uuid:{argument}>", getattr(theirs, field))
+    return path.replace("<int:index>", "0").replace("<section>", "profile")
+
+
+def test_every_dashboard_route_argument_can_be_filled_with_another_tenants_id(app):
+    assert set(FORMS) <= {endpoint for endpoint, _, _ in routes(app)}
+    unknown = [
+        (endpoint, path)
+        for endpoint, _, path in routes(app)
+        if any(part.startswith("<") for part in path.split("/"))
+        and not all(
+            part[1:-1].split(":")[-1] in {*ID_ARGUMENTS, "index", "section"}
+            for part in path.split("/")
+            if part.startswith("<")
+        )
+    ]
+    assert unknown == [], "a route takes an argument this test does not know how to fill"
+
+
+def test_no_dashboard_route_shows_or_changes_another_boutiques_data(
+    app, owner, admin_conn, stack, theirs
+):
+    before = snapshot(admin_conn, theirs)
+    failures = []
+    for endpoint, method, path in routes(app):
+        url = fill(path, theirs)
+        if endpoint == "auth.logout":
+            continue  # would end the session the other probes use
+        if method == "GET":
+            response = owner.get(url)
+        else:
+            response = owner.post(url, {**FORMS.get(endpoint, {}), "business_id": theirs.business})
+        body = response.get_data(as_text=True)
+        shown = [m for m in theirs.markers() if m in body]
+        takes_their_id = any(f"<uuid:{a}>" in path for a in ID_ARGUMENTS)
+        if shown or (takes_their_id and response.status_code != 404):
+            failures.append((method, path, response.status_code, shown))
+
+    assert failures == []
+    after = snapshot(admin_conn, theirs)
+    assert after == before
+    assert sandbox_messages(stack, theirs.customer_phone) == []
