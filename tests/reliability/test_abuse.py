@@ -330,11 +330,6 @@ def test_a_model_obeying_every_injection_still_changes_no_price_leaks_no_custome
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known hole, reported to the lead: compose() sends a model reply that quotes the "
-    "system prompt; fix: treat such a reply like an invented price and use the draft",
-)
 def test_a_model_obeying_every_injection_never_reveals_the_system_prompt(db, obeyed_attempts):
     arena, attempts = obeyed_attempts
 

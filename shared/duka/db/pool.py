@@ -39,6 +39,8 @@ def get_pool(url: str | None = None) -> ConnectionPool[Connection]:
                 max_size=get_settings().db_pool_max,
                 kwargs={"row_factory": dict_row, "autocommit": True},
                 configure=_configure,
+                # After a database restart, hand out only live connections.
+                check=ConnectionPool.check_connection,
                 open=True,
                 timeout=10,
                 name="duka",

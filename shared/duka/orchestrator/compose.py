@@ -85,6 +85,14 @@ def stated_amounts(text: str) -> set[Decimal]:
     return amounts
 
 
+_SYSTEM_LINES = [line.strip() for line in SYSTEM.splitlines() if len(line.strip()) > 30]
+
+
+def quotes_system_prompt(text: str) -> bool:
+    """A reply repeating our instructions: a prompt-injection success, never sent."""
+    return any(line in text for line in _SYSTEM_LINES)
+
+
 def build_prompt(
     ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
 ) -> str:
@@ -191,13 +199,18 @@ def compose(
     before = copy.deepcopy(ctx.metadata)
     actions_ok = _apply_actions(ctx, facts, output.actions)
     invented = stated_amounts(output.reply_text) - facts.amounts
-    if not actions_ok or invented or not output.reply_text.strip():
+    leaked = quotes_system_prompt(output.reply_text)
+    if not actions_ok or invented or leaked or not output.reply_text.strip():
         # The customer only hears the template, so nothing the model did may stick.
         ctx.metadata.clear()
         ctx.metadata.update(before)
         record.update(
             reply_source="template",
-            fallback_reason="invented_price" if invented else "invalid_action",
+            fallback_reason="invented_price"
+            if invented
+            else "leaked_instructions"
+            if leaked
+            else "invalid_action",
         )
         if invented:
             log(
