@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from typing import Any
 
@@ -15,7 +16,9 @@ PRODUCT_CHANGED = "product-changed"
 SCHEDULED_JOBS = "scheduled-jobs"
 TOPICS = (INBOUND_MESSAGES, PAYMENT_EVENTS, PRODUCT_CHANGED, SCHEDULED_JOBS)
 
-_publisher: Any = None
+# One client per emulator host (None = real Pub/Sub): a process that points at another local
+# stack (benchmarks run several in turn) must not keep publishing to the first one.
+_publishers: dict[str | None, Any] = {}
 _lock = threading.Lock()
 
 
@@ -24,15 +27,15 @@ class PublishFailed(RuntimeError):
 
 
 def _get_publisher() -> Any:
-    global _publisher
+    host = os.environ.get("PUBSUB_EMULATOR_HOST")
     with _lock:
-        if _publisher is None:
+        if host not in _publishers:
             from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # heavy: import lazily
 
-            _publisher = pubsub_v1.PublisherClient(
+            _publishers[host] = pubsub_v1.PublisherClient(
                 batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)
             )
-        return _publisher
+        return _publishers[host]
 
 
 def topic_path(topic: str) -> str:
