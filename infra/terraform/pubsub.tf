@@ -71,3 +71,28 @@ resource "google_pubsub_topic_iam_member" "function_publishes" {
   role   = "roles/pubsub.publisher"
   member = google_service_account.function[each.value.function].member
 }
+
+# Messages that exhausted their retries reach process_message once more, as dead letters: it
+# marks them and flags the chat for the owner (the topic path in the URL tells it apart).
+resource "google_pubsub_subscription" "inbound_dead_letter_handler" {
+  name                 = "inbound-messages-dead-letter-handler"
+  topic                = google_pubsub_topic.dead_letter["inbound-messages"].id
+  labels               = { app = "duka" }
+  ack_deadline_seconds = 60
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.function["process_message"].service_config[0].uri}/${google_pubsub_topic.dead_letter["inbound-messages"].id}"
+    oidc_token {
+      service_account_email = google_service_account.trigger["process_message"].email
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
