@@ -85,3 +85,20 @@ def phone(stack: dict[str, str], boutique: dict[str, str]) -> Any:
         business_number=boutique["number"],
         customer_number=random_kenyan_number(),
     )
+
+
+@pytest.fixture(scope="module")
+def app(stack: dict[str, str]) -> Iterator[Any]:
+    """The dashboard's Flask app on the running stack (dashboard and reliability tests)."""
+    from tests.dashboard_helpers import dashboard_app
+
+    with dashboard_app(stack) as application:
+        yield application
+
+
+@pytest.fixture()
+def shop(admin_db: Any) -> Any:
+    """A boutique with an owner who may sign in to its dashboard."""
+    from tests.dashboard_helpers import create_owned_boutique
+
+    return create_owned_boutique(admin_db)

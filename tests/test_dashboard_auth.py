@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from flask import Flask
 
 from tests.conftest import random_kenyan_number
 from tests.dashboard_helpers import (
-    OwnedBoutique,
     ask_for_code,
     create_owned_boutique,
     csrf_from,
-    dashboard_app,
     enter_code,
     latest_code,
     sandbox_messages,
     sign_in,
 )
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
-
-
-@pytest.fixture()
-def shop(admin_db: Any) -> OwnedBoutique:
-    return create_owned_boutique(admin_db)
 
 
 def test_the_owner_signs_in_with_the_code_sent_from_the_boutiques_whatsapp(app, stack, shop):

@@ -16,15 +16,8 @@ from tests.dashboard_helpers import (
     add_order,
     add_product,
     create_owned_boutique,
-    dashboard_app,
     sandbox_messages,
 )
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
 
 
 @pytest.fixture(scope="module")

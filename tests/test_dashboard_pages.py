@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,21 +16,8 @@ from tests.dashboard_helpers import (
     add_conversation,
     add_order,
     add_product,
-    create_owned_boutique,
-    dashboard_app,
     sandbox_messages,
 )
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
-
-
-@pytest.fixture()
-def shop(admin_db: Any) -> OwnedBoutique:
-    return create_owned_boutique(admin_db)
 
 
 @pytest.fixture()

@@ -6,13 +6,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from flask import Flask
-
-from tests.dashboard_helpers import OwnerClient, dashboard_app
+from tests.dashboard_helpers import (
+    OwnerClient,
+)
 from tests.reliability.support import (
     conversation_of,
     customer,
@@ -20,12 +18,6 @@ from tests.reliability.support import (
     messages_of,
     wait_for,
 )
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
 
 
 def dead_letters(stack: dict[str, str], message_id: str) -> list[dict[str, Any]]:

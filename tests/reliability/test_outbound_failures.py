@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
-from flask import Flask
-
-from tests.dashboard_helpers import OwnerClient, dashboard_app
+from tests.dashboard_helpers import (
+    OwnerClient,
+)
 from tests.reliability.support import conversation_of, customer, replies_to, wait_for
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
 
 
 def test_rate_limited_and_failing_twilio_is_retried_until_the_one_reply_goes_out(

@@ -28,7 +28,6 @@ from tests.dashboard_helpers import (
     add_order,
     add_product,
     create_owned_boutique,
-    dashboard_app,
     sandbox_messages,
 )
 
@@ -490,12 +489,6 @@ FORMS = {
     "orders.update_fulfilment": {"status": "shipped"},
     "settings.save": {"name": "Hijacked", "phone": "0711222333"},
 }
-
-
-@pytest.fixture(scope="module")
-def app(stack: dict[str, str]) -> Iterator[Flask]:
-    with dashboard_app(stack) as application:
-        yield application
 
 
 @pytest.fixture(scope="module")
