@@ -81,12 +81,11 @@ class Twilio:
 
 def point_process_at(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Make this process's duka calls use another stack (its database, emulator, sandboxes)."""
-    from duka import events
     from duka.config import get_settings
 
+    # duka.events keeps one publisher per PUBSUB_EMULATOR_HOST, so the new host gets its own.
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(events, "_publisher", None)  # the client is bound to one emulator
     get_settings.cache_clear()
 
 
