@@ -136,7 +136,7 @@ def page(browser: Any, stack: dict[str, str], shop: Shop, viewport: str) -> Iter
     page = context.new_page()
     sign_in(page, stack, shop.owners[viewport])
     yield page
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("button", name="Send me a code")).to_be_visible()
     context.close()
 

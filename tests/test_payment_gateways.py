@@ -290,7 +290,7 @@ def test_paylink_failed_callbacks_say_why_the_customer_did_not_pay(
 def test_paylink_failure_without_reason_falls_back_to_the_mpesa_result_code(
     paylink: PayLinkGateway,
 ) -> None:
-    body = b'{"status": "failed", "mpesa_reference": "MPX1", "result_code": 1032}'
+    body = b'{"status": "failed", "mpesa_reference": "MPX1", "amount": 2500, "result_code": 1032}'
 
     result = paylink.parse_callback(
         headers={SIGNATURE_HEADER: sign(body, WEBHOOK_SECRET)}, body=body, path_token=None
@@ -304,6 +304,20 @@ def test_paylink_failure_without_reason_falls_back_to_the_mpesa_result_code(
 
 
 PAID_BODY = b'{"status": "success", "mpesa_reference": "MPX123", "amount": 2500}'
+
+
+@pytest.mark.parametrize("status", ["success", "failed"])
+def test_paylink_callback_without_an_amount_is_rejected_as_malformed(
+    paylink: PayLinkGateway, status: str
+) -> None:
+    body = json.dumps({"status": status, "mpesa_reference": "MPX123"}).encode()
+
+    with pytest.raises(CallbackRejected, match="no amount") as rejected:
+        paylink.parse_callback(
+            headers={SIGNATURE_HEADER: sign(body, WEBHOOK_SECRET)}, body=body, path_token=None
+        )
+
+    assert rejected.value.unauthenticated is False
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,10 @@ import httpx
 import pytest
 
 from duka.orders.checkout import CheckoutStatus
+from duka.orders.gateways import boutique_callback_token
 from duka.payments import FailureReason, failure_message
+from duka.store.businesses import create_business
+from tests.conftest import random_kenyan_number
 from tests.payments_support import Shop, as_app_role, paylink_success
 
 
@@ -20,6 +23,30 @@ from tests.payments_support import Shop, as_app_role, paylink_success
 def shop(stack, boutique, admin_db, monkeypatch) -> Iterator[Shop]:
     with as_app_role(stack, monkeypatch):
         yield Shop(boutique["id"], boutique["number"], admin_db, stack)
+
+
+def daraja_callback_url(shop: Shop, business_id: str) -> str:
+    """Where Daraja posts outcomes for this boutique: its id and its own token in the path."""
+    token = boutique_callback_token(shop.env["DARAJA_CALLBACK_TOKEN"], business_id)
+    return f"{shop.env['WEBHOOK_BASE_URL']}/webhook/daraja/callback/{business_id}/{token}"
+
+
+def daraja_callback(push: dict[str, Any], *, result_code: int) -> dict[str, Any]:
+    """The callback Daraja sends for this push; with payment metadata when it says paid."""
+    callback: dict[str, Any] = {
+        "MerchantRequestID": push["merchant_reference"],
+        "CheckoutRequestID": push["checkout_request_id"],
+        "ResultCode": result_code,
+        "ResultDesc": "forged",
+    }
+    if result_code == 0:
+        callback["CallbackMetadata"] = {
+            "Item": [
+                {"Name": "Amount", "Value": float(push["amount_kes"])},
+                {"Name": "MpesaReceiptNumber", "Value": "QFORGED123"},
+            ]
+        }
+    return {"Body": {"stkCallback": callback}}
 
 
 def open_order(shop: Shop, phone: Any, *, language: str | None = None) -> tuple[str, str]:
@@ -133,30 +160,23 @@ def test_daraja_callback_to_a_wrong_path_token_changes_nothing(shop, phone):
     shop.use_gateway("daraja")
     _, order_id = open_order(shop, phone)
     [push] = shop.pushes(order_id, "daraja")
-    assert push["callback_url"].endswith("/webhook/daraja/callback/local-daraja-callback-token")
-    forged = {
-        "Body": {
-            "stkCallback": {
-                "MerchantRequestID": push["merchant_reference"],
-                "CheckoutRequestID": push["checkout_request_id"],
-                "ResultCode": 0,
-                "ResultDesc": "The service request is processed successfully.",
-                "CallbackMetadata": {
-                    "Item": [
-                        {"Name": "Amount", "Value": 2800.0},
-                        {"Name": "MpesaReceiptNumber", "Value": "QFORGED123"},
-                    ]
-                },
-            }
-        }
-    }
+    assert push["callback_url"] == daraja_callback_url(shop, shop.business_id)
+    forged = daraja_callback(push, result_code=0)
+    base = shop.env["WEBHOOK_BASE_URL"] + "/webhook/daraja/callback"
+    platform_token = shop.env["DARAJA_CALLBACK_TOKEN"]
 
-    wrong = httpx.post(
-        shop.env["WEBHOOK_BASE_URL"] + "/webhook/daraja/callback/guessed-token", json=forged
-    )
-    bare = httpx.post(shop.env["WEBHOOK_BASE_URL"] + "/webhook/daraja/callback", json=forged)
+    statuses = [
+        httpx.post(url, json=forged).status_code
+        for url in (
+            f"{base}/{shop.business_id}/guessed-token",
+            f"{base}/{platform_token}",  # the old platform-wide path
+            f"{base}/{shop.business_id}/{platform_token}",
+            f"{base}/{shop.business_id}",
+            base,
+        )
+    ]
 
-    assert wrong.status_code == bare.status_code == 401
+    assert statuses == [401] * 5
     assert shop.order(order_id)["status"] == "pending"
     assert shop.reservations(order_id) == ["reserved"]
 
@@ -191,3 +211,69 @@ def test_unreadable_signed_callback_is_a_bad_request(shop):
     response = shop.post_paylink_callback({"status": "maybe", "reference": "x"})
 
     assert response.status_code == 400
+
+
+def test_failure_callback_the_gateway_still_calls_pending_keeps_the_stock_reserved(shop, phone):
+    _, order_id = open_order(shop, phone)
+    [push] = shop.pushes(order_id)  # the customer has not answered the prompt
+    failed = {**paylink_success(push), "status": "failed", "reason": "wrong_pin"}
+
+    response = shop.post_paylink_callback(failed)
+
+    assert response.status_code == 200
+    assert shop.order(order_id)["status"] == "pending"
+    assert shop.reservations(order_id) == ["reserved"]
+    assert shop.stock("T-D1") == 4
+    [attempt] = shop.attempts(order_id)
+    assert attempt["status"] == "pending"
+    assert phone.wait_for_replies(count=1, timeout=1.5) == []
+
+
+def test_forged_failure_callback_for_a_paid_payment_releases_nothing(shop, phone):
+    shop.use_gateway("daraja")
+    _, order_id = open_order(shop, phone)
+    push = shop.customer_answers(order_id, "approve", gateway="daraja", lose_callback=True)
+
+    forged = httpx.post(
+        daraja_callback_url(shop, shop.business_id), json=daraja_callback(push, result_code=2001)
+    )
+
+    assert forged.status_code == 200
+    order = shop.order(order_id)
+    assert order["status"] == "paid"  # the gateway said paid: the failure was not believed
+    assert shop.reservations(order_id) == ["committed"]
+    assert shop.stock("T-D1") == 4
+
+
+def test_paylink_callback_without_an_amount_is_refused_and_changes_nothing(shop, phone):
+    _, order_id = open_order(shop, phone)
+    push = shop.customer_answers(order_id, "approve", lose_callback=True)
+    body = paylink_success(push)
+    del body["amount"]
+
+    response = shop.post_paylink_callback(body)
+
+    assert response.status_code == 400
+    order = shop.order(order_id)
+    assert (order["status"], order["flagged"]) == ("pending", False)
+    assert shop.reservations(order_id) == ["reserved"]
+    assert [a["status"] for a in shop.attempts(order_id)] == ["pending"]
+
+
+def test_one_boutiques_daraja_token_cannot_settle_another_boutiques_payment(shop, phone):
+    other_id = create_business(
+        shop.admin, name="Other Boutique", whatsapp_number=random_kenyan_number()
+    )
+    shop.use_gateway("daraja")
+    _, order_id = open_order(shop, phone)
+    push = shop.customer_answers(order_id, "approve", gateway="daraja", lose_callback=True)
+    paid = daraja_callback(push, result_code=0)
+
+    stolen = httpx.post(daraja_callback_url(shop, other_id), json=paid)
+
+    assert stolen.status_code == 401
+    assert shop.order(order_id)["status"] == "pending"
+    assert shop.reservations(order_id) == ["reserved"]
+    own = httpx.post(daraja_callback_url(shop, shop.business_id), json=paid)
+    assert own.status_code == 200
+    assert shop.order(order_id)["status"] == "paid"

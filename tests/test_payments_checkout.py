@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,9 +12,17 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from duka.orders.checkout import CheckoutResult, CheckoutStatus
+from duka.orders.gateways import boutique_secret_name
 from duka.orders.reservations import set_size_stock
+from duka.secrets import env_var_name, get_secret_store
+from duka.stack.stack import LOCAL_PAYMENT_ENV
 from tests.conftest import random_kenyan_number
 from tests.payments_support import Shop, as_app_role
+
+LOCAL_PAYLINK_KEYS = {
+    "PAYLINK_API_KEY": LOCAL_PAYMENT_ENV["PAYLINK_API_KEY"],
+    "PAYLINK_USERNAME": LOCAL_PAYMENT_ENV["PAYLINK_USERNAME"],
+}
 
 
 @pytest.fixture()
@@ -187,22 +197,37 @@ def test_checkout_completes_while_the_customers_turn_holds_the_conversation_lock
 
 
 def test_boutique_with_its_own_credentials_pushes_with_them(shop, monkeypatch):
-    def use_secret(name: str) -> None:
-        settings = {"payment": {"gateway": "paylink", "credentials_secret": name}}
+    def use(payment: dict[str, object]) -> None:
+        settings = {"payment": {"gateway": "paylink", **payment}}
         shop.admin.execute(
             "UPDATE businesses SET settings = %s WHERE id = %s", (Jsonb(settings), shop.business_id)
         )
 
     conversation_id, phone = new_customer(shop)
-    use_secret(f"boutique-{shop.business_id[:8]}-missing")
-    missing = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
-    use_secret(f"boutique-{shop.business_id[:8]}-revoked")
-    monkeypatch.setenv(
-        f"BOUTIQUE_{shop.business_id[:8].upper()}_REVOKED", '{"PAYLINK_API_KEY": "revoked-key"}'
+    pushes_before = len(
+        httpx.get(shop.sandbox_url("paylink") + "/_sandbox/pushes").json()["pushes"]
     )
+    use({"own_credentials": True})
+    missing = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
+    other_boutique = f"boutique-{uuid.uuid4()}-paylink"
+    monkeypatch.setenv(env_var_name(other_boutique), json.dumps(LOCAL_PAYLINK_KEYS))
+    use({"credentials_secret": other_boutique})
+    foreign = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
+    own_secret = boutique_secret_name(shop.business_id, "paylink")
+    monkeypatch.setenv(env_var_name(own_secret), '{"PAYLINK_API_KEY": "revoked-key"}')
+    get_secret_store.cache_clear()  # forget that the secret was missing a moment ago
+    use({"own_credentials": True})
+    incomplete = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
+    revoked = {**LOCAL_PAYLINK_KEYS, "PAYLINK_API_KEY": "revoked-key"}
+    monkeypatch.setenv(env_var_name(own_secret), json.dumps(revoked))
+    get_secret_store.cache_clear()
     refused = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
 
     assert missing == CheckoutResult(CheckoutStatus.GATEWAY_UNAVAILABLE, None, 0)
+    assert foreign == CheckoutResult(CheckoutStatus.GATEWAY_UNAVAILABLE, None, 0)
+    assert incomplete == CheckoutResult(CheckoutStatus.GATEWAY_UNAVAILABLE, None, 0)
     assert refused.status is CheckoutStatus.GATEWAY_UNAVAILABLE  # the sandbox refused that key
     assert shop.order(str(refused.order_id))["failure_reason"] == "gateway_misconfigured"
+    pushes = httpx.get(shop.sandbox_url("paylink") + "/_sandbox/pushes").json()["pushes"]
+    assert len(pushes) == pushes_before  # no platform key filled a gap, no foreign key was used
     assert shop.stock("T-S1") == 4

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import psycopg
 
 
 def stored_customer_messages(admin_db: Any, business_id: str) -> list[dict[str, Any]]:
@@ -112,3 +114,34 @@ def test_crash_while_sending_is_retried_by_pubsub_and_ends_with_one_reply(
         (boutique["id"],),
     ).fetchall()
     assert [m["delivery_status"] for m in agent] == ["sent"]
+
+
+def test_the_webhook_answers_while_a_turn_holds_the_conversation_lock(
+    stack, phone, admin_db, boutique
+):
+    phone.send("Do you have a dress?")
+    assert phone.wait_for_replies(count=1)
+    conversation = admin_db.execute(
+        "SELECT id, last_customer_message_at FROM conversations WHERE business_id = %s",
+        (boutique["id"],),
+    ).fetchone()
+    phone.profile_name = "Wanjiku Kamau"
+
+    with psycopg.connect(stack["DATABASE_URL"]) as turn, turn.transaction():
+        # What process_message holds for a whole turn (up to the model's timeout).
+        turn.execute(
+            "SELECT id FROM conversations WHERE id = %s FOR NO KEY UPDATE", (conversation["id"],)
+        )
+        started = time.monotonic()
+        response = phone.post(phone.form("and in red?"))
+        took = time.monotonic() - started
+
+    assert response.status_code == 200, response.text
+    assert took < 2.0, f"the webhook waited {took:.1f}s on the turn's row lock"
+    assert len(phone.wait_for_replies(count=1)) == 1  # answered once the turn let go
+    after = admin_db.execute(
+        "SELECT last_customer_message_at, customer_name FROM conversations WHERE id = %s",
+        (conversation["id"],),
+    ).fetchone()
+    assert after["last_customer_message_at"] > conversation["last_customer_message_at"]
+    assert after["customer_name"] == "Wanjiku Kamau"

@@ -8,10 +8,12 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from duka.catalog.indexing import index_product
+from duka.db.role_check import require_safe_database_role
 from duka.events import decode_push
 from duka.logs import configure_logging
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 
 
 @functions_framework.cloud_event

@@ -1,5 +1,7 @@
-"""HTTP function: payment gateway callbacks. PayLink's are signed; Daraja's carry a secret
-token in the path. Verify, apply once, acknowledge; the reconciler recovers anything missed."""
+"""HTTP function: payment gateway callbacks. PayLink's are signed; Daraja's carry the boutique
+and its own secret token in the path (`/webhook/daraja/callback/<business_id>/<token>`).
+Verify, confirm with the gateway, apply once, acknowledge; the reconciler recovers anything
+missed, including pushes whose callbacks were sent to a path this deployment no longer takes."""
 
 import json
 import logging
@@ -9,12 +11,14 @@ from flask import Request, Response
 
 from duka.config import ConfigError
 from duka.db.pool import DatabaseUnavailable
+from duka.db.role_check import require_safe_database_role
 from duka.logs import configure_logging, log
 from duka.orders.callbacks import handle_callback
 from duka.payments import CallbackRejected, GatewayConfigError
 from duka.secrets import SecretStoreUnavailable
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 logger = logging.getLogger("paylink_callback")
 
 PAYLINK_PATH = "/webhook/paylink/callback"
@@ -26,11 +30,13 @@ ACKNOWLEDGEMENTS = {
 }
 
 
-def _route(path: str) -> tuple[str, str | None] | None:
+def _route(path: str) -> tuple[str, str | None, str | None] | None:
+    """The gateway, the boutique the path names and the path token."""
     if path.rstrip("/") == PAYLINK_PATH:
-        return "paylink", None
+        return "paylink", None, None
     if path == DARAJA_PREFIX or path.startswith(DARAJA_PREFIX + "/"):
-        return "daraja", path[len(DARAJA_PREFIX) + 1 :] or None
+        business_id, _, token = path[len(DARAJA_PREFIX) + 1 :].partition("/")
+        return "daraja", business_id or None, token or None
     return None
 
 
@@ -41,9 +47,9 @@ def paylink_callback(request: Request) -> Response:
     route = _route(request.path)
     if route is None:
         return Response("no such callback", status=404)
-    gateway, path_token = route
+    gateway, business_id, path_token = route
     try:
-        handle_callback(gateway, dict(request.headers), request.get_data(), path_token)
+        handle_callback(gateway, dict(request.headers), request.get_data(), path_token, business_id)
     except CallbackRejected as exc:
         log(logger, logging.WARNING, "payment callback rejected", gateway=gateway, error=str(exc))
         return Response(str(exc), status=401 if exc.unauthenticated else 400)

@@ -7,11 +7,13 @@ after bounded retries) and flags them for the owner, so no message is dropped si
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from duka.db.role_check import require_safe_database_role
 from duka.events import decode_push
 from duka.logs import configure_logging
 from duka.processing import is_dead_letter, process_inbound_event, record_dead_letter
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 
 
 @functions_framework.cloud_event

@@ -4,11 +4,13 @@ Raising makes Pub/Sub retry."""
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from duka.db.role_check import require_safe_database_role
 from duka.events import decode_push
 from duka.logs import configure_logging
 from duka.orders.notifications import notify_payment_event
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 
 
 @functions_framework.cloud_event

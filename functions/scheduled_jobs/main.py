@@ -3,11 +3,13 @@
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from duka.db.role_check import require_safe_database_role
 from duka.events import decode_push
 from duka.jobs import run_job
 from duka.logs import configure_logging
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 
 
 @functions_framework.cloud_event

@@ -4,10 +4,12 @@ import functions_framework
 from flask import Request, Response
 
 from duka.db.pool import DatabaseUnavailable
+from duka.db.role_check import require_safe_database_role
 from duka.inbound import ForgedSignature, MalformedWebhook, UnknownBusiness, accept_inbound
 from duka.logs import configure_logging
 
 configure_logging()
+require_safe_database_role()  # refuses to start as a role that could bypass RLS
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Twilio's webhook bodies are a few kilobytes; anything far larger is not from Twilio.

@@ -4,8 +4,12 @@
 #   public       HTTP only: callable by anyone (webhooks, the owner dashboard); checks its own auth
 #   secrets      env var names; each is the Secret Manager secret lower(NAME) with "_" -> "-"
 #   publishes    topics the function may publish to
-#   boutique_secrets  may read per-boutique credential secrets (var.boutique_secret_prefix*)
+#   boutique_secrets  may read per-boutique credential secrets (local.boutique_secret_prefix*);
+#                only functions that push or query payments, never the dashboard
 locals {
+  # duka.orders.gateways derives every boutique's secret name as boutique-<business_id>-<gateway>.
+  boutique_secret_prefix = "boutique-"
+
   # What PayLinkConfig / DarajaConfig.from_env need to start a payment or query its status.
   payment_gateway_secrets = [
     "PAYLINK_API_KEY", "PAYLINK_USERNAME", "PAYLINK_WEBHOOK_SECRET",
@@ -56,10 +60,10 @@ locals {
         "DATABASE_URL", "DASHBOARD_SESSION_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
         "SUPABASE_SERVICE_ROLE_KEY",
       ]
-      # "Hand back" republishes the customer's waiting messages; the settings page checks that
-      # a boutique's credentials secret exists.
+      # "Hand back" republishes the customer's waiting messages. The settings page shows payment
+      # status from the database: the dashboard never reads a boutique's credentials.
       publishes        = ["product-changed", "inbound-messages"]
-      boutique_secrets = true
+      boutique_secrets = false
     }
     process_message = {
       trigger       = "pubsub"

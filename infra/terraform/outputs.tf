@@ -13,8 +13,8 @@ output "paylink_callback_url" {
 }
 
 output "daraja_callback_url_pattern" {
-  description = "Daraja STK push CallBackURL; the app fills in the DARAJA_CALLBACK_TOKEN secret."
-  value       = "${local.function_urls["paylink_callback"]}/webhook/daraja/callback/<DARAJA_CALLBACK_TOKEN>"
+  description = "Daraja STK push CallBackURL; the app fills in the boutique and its own token, HMAC-SHA256(DARAJA_CALLBACK_TOKEN, business_id)."
+  value       = "${local.function_urls["paylink_callback"]}/webhook/daraja/callback/<business_id>/<boutique_token>"
 }
 
 output "dashboard_url" {

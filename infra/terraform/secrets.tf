@@ -39,7 +39,8 @@ resource "google_secret_manager_secret_iam_member" "function_reads" {
 }
 
 # Per-boutique payment credentials are created by operators as boutiques sign up, so they cannot
-# be granted one by one here; the condition limits the grant to secrets named with the prefix.
+# be granted one by one here; the condition limits the grant to secrets named with the prefix,
+# and only functions that push or query payments get it (not the dashboard).
 resource "google_project_iam_member" "boutique_secret_reads" {
   for_each = local.boutique_payments
 
@@ -49,7 +50,7 @@ resource "google_project_iam_member" "boutique_secret_reads" {
 
   condition {
     title       = "boutique-credentials-only"
-    description = "Only secrets whose id starts with ${var.boutique_secret_prefix}"
-    expression  = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${var.boutique_secret_prefix}\")"
+    description = "Only secrets whose id starts with ${local.boutique_secret_prefix}"
+    expression  = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.boutique_secret_prefix}\")"
   }
 }

@@ -99,12 +99,6 @@ variable "log_level" {
   default     = "INFO"
 }
 
-variable "boutique_secret_prefix" {
-  description = "Per-boutique credential secrets (created by operators, named in a business's settings) must start with this; functions that pay can read only those."
-  type        = string
-  default     = "boutique-"
-}
-
 variable "scheduler_time_zone" {
   description = "Time zone for the Cloud Scheduler schedules."
   type        = string

@@ -109,6 +109,30 @@ def cmd_products_reembed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_provision_app_role(args: argparse.Namespace) -> int:
+    from duka.db.provision import APP_ROLE, InvalidPassword, provision_app_role
+
+    admin_url = args.admin_url or os.environ.get("DATABASE_URL")
+    if not admin_url:
+        print("set DATABASE_URL (or --admin-url) to the owner's connection URL", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    try:
+        result = provision_app_role(admin_url, password=password, rotate=args.rotate)
+    except InvalidPassword as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if result.url is None:
+        print(
+            f"{APP_ROLE} can already log in; its password is unchanged (--rotate sets a new one)",
+            file=sys.stderr,
+        )
+        return 0
+    print(f"{APP_ROLE} {result.status}; the database-url secret is this URL:", file=sys.stderr)
+    print(result.url)
+    return 0
+
+
 def seed_demo() -> None:
     from duka.demo.images import write_demo_images
 
@@ -183,6 +207,22 @@ def build_parser() -> argparse.ArgumentParser:
     reembed.add_argument("--business", help="only this business (WhatsApp number)")
     reembed.add_argument("--wait", action="store_true", help="return once all are embedded")
     reembed.set_defaults(func=cmd_products_reembed)
+
+    db = sub.add_parser("db", help="database administration").add_subparsers(
+        dest="action", required=True
+    )
+    provision = db.add_parser(
+        "provision-app-role",
+        help="migrate as the owner, give duka_app a login, print its URL for database-url",
+    )
+    provision.add_argument("--admin-url", help="the owner's URL (default: DATABASE_URL)")
+    provision.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    provision.add_argument(
+        "--rotate", action="store_true", help="set a new password if duka_app can log in"
+    )
+    provision.set_defaults(func=cmd_db_provision_app_role)
 
     seed = sub.add_parser("seed", help="demo data")
     seed.add_argument("what", choices=["demo"])

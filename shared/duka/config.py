@@ -49,10 +49,13 @@ class Settings:
     db_pool_max: int
     burst_window_ms: int
     dashboard_session_key: str | None
+    dashboard_sign_in_budget_ms: int
+    dashboard_proxy_hops: int
 
     @property
     def is_local(self) -> bool:
-        return self.env != "production"
+        """Only the names `local` and `test` relax production rules; anything else fails closed."""
+        return self.env in LOCAL_ENVIRONMENTS
 
     def require_database_url(self) -> str:
         if not self.database_url:
@@ -70,6 +73,18 @@ class Settings:
 
 
 _PLACEHOLDERS = {"changeme", "test", "secret", "xxx"}
+LOCAL_ENVIRONMENTS = frozenset({"local", "test"})
+
+
+def environment_name() -> str:
+    """`DUKA_ENV`, else `production` on Cloud Functions (`K_SERVICE` is set there), else `local`."""
+    default = "production" if _env("K_SERVICE") else "local"
+    return _env("DUKA_ENV", default) or default
+
+
+def is_local_environment() -> bool:
+    """The environment check for code that must not build the whole `Settings`."""
+    return environment_name() in LOCAL_ENVIRONMENTS
 
 
 def _check_production(settings: Settings) -> None:
@@ -80,14 +95,13 @@ def _check_production(settings: Settings) -> None:
         ("PUBLIC_BASE_URL", settings.public_base_url),
     ):
         if not value or value.lower() in _PLACEHOLDERS or value.startswith("local-"):
-            raise ConfigError(f"{name} must be set to a real value in production")
+            raise ConfigError(f"{name} must be set to a real value outside DUKA_ENV=local/test")
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    env = _env("DUKA_ENV", "local") or "local"
     settings = Settings(
-        env=env,
+        env=environment_name(),
         database_url=_env("DATABASE_URL"),
         gcp_project=_env("GCP_PROJECT", "duka-local") or "duka-local",
         pubsub_emulator_host=_env("PUBSUB_EMULATOR_HOST"),
@@ -110,6 +124,8 @@ def get_settings() -> Settings:
         db_pool_max=_int("DB_POOL_MAX", 8),
         burst_window_ms=_int("BURST_WINDOW_MS", 1500),
         dashboard_session_key=_env("DASHBOARD_SESSION_KEY"),
+        dashboard_sign_in_budget_ms=_int("DASHBOARD_SIGN_IN_BUDGET_MS", 1500),
+        dashboard_proxy_hops=_int("DASHBOARD_PROXY_HOPS", 1),
     )
     if not settings.is_local:
         _check_production(settings)

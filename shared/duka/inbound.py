@@ -80,8 +80,9 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
         if business_id is None:
             log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
             raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)[:20]}")
+        profile_name = form.get("ProfileName", "")[:200] or None
         conversation = conversations.get_or_create_conversation(
-            conn, business_id, bare_number(sender), form.get("ProfileName", "")[:200] or None
+            conn, business_id, bare_number(sender), profile_name
         )
         conversation_id = str(conversation["id"])
         stored = messages.insert_inbound(
@@ -91,6 +92,7 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
             external_id=sid,
             content=form.get("Body", "")[:MAX_BODY_CHARS],
             attachments=attachments,
+            profile_name=profile_name,
         )
     ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": stored.id}
     if stored.answered:

@@ -45,6 +45,8 @@ _PHONE = re.compile(
     r"|(?<![\w+])\+\d{9,15}(?![\w])"
 )
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):([^@\s]+)@")
+# A boutique's Daraja callback token sits in its callback path after the business id.
+_CALLBACK_PATH_TOKEN = re.compile(r"(/webhook/daraja/callback/[\w-]+/)[A-Za-z0-9]{8,}")
 _AUTH_HEADER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _PIN = re.compile(r"\b(pin)(\W{0,3}(?:\w+\W{1,3}){0,2}?)\d{4,6}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\w])\d(?:[\s-]?\d){12,18}(?![\w])")
@@ -136,6 +138,7 @@ def scrub_secrets(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+    text = _CALLBACK_PATH_TOKEN.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _PIN.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     return _CARD.sub(lambda m: REDACTED if _luhn_valid(_digits(m.group())) else m.group(), text)

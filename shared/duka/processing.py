@@ -86,7 +86,10 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
             )
             return
         inbound = messages.unanswered_inbound(conn, conversation_id)
-        if not inbound or conversation["status"] == "handed_over":
+        if not inbound:
+            return
+        conversation = conversations.note_customer_activity(conn, conversation_id, inbound[-1])
+        if conversation["status"] == "handed_over":
             return
         limited = ratelimit.inbound_limit(
             conn, business_id, conversation_id, inbound[-1]["created_at"]

@@ -19,6 +19,7 @@ from duka.store import messages
 
 WINDOW_SECONDS = 60
 STK_WINDOW = "1 hour"
+PAYER_WINDOW = "24 hours"
 
 
 class Limited(StrEnum):
@@ -31,6 +32,9 @@ class RateLimits:
     customer_per_minute: int = 20
     business_per_minute: int = 600
     stk_pushes_per_phone_per_hour: int = 5
+    # Paying from a number other than the customer's own WhatsApp number, per rolling day:
+    other_payers_per_customer: int = 2  # distinct other numbers one customer may name
+    customers_per_other_payer: int = 2  # distinct customers of a boutique naming one number
 
     @classmethod
     def from_env(cls) -> RateLimits:
@@ -39,6 +43,12 @@ class RateLimits:
             business_per_minute=_env_int("RATE_LIMIT_BUSINESS_PER_MINUTE", cls.business_per_minute),
             stk_pushes_per_phone_per_hour=_env_int(
                 "STK_PUSHES_PER_PHONE_PER_HOUR", cls.stk_pushes_per_phone_per_hour
+            ),
+            other_payers_per_customer=_env_int(
+                "OTHER_PAYERS_PER_CUSTOMER_PER_DAY", cls.other_payers_per_customer
+            ),
+            customers_per_other_payer=_env_int(
+                "CUSTOMERS_PER_OTHER_PAYER_PER_DAY", cls.customers_per_other_payer
             ),
         )
 
@@ -85,13 +95,16 @@ def inbound_limit(
     """Which limit the message stored at `newest` broke, if any.
 
     Counted in arrival order (the messages of the minute up to it), so the first messages of a
-    busy minute are served and only those beyond the limit are not.
+    busy minute are served and only those beyond the limit are not. One sender counts toward
+    the shop's limit with at most their own limit's worth, so a flood cannot silence the shop.
     """
     limits = limits or RateLimits.from_env()
     sent = messages.customer_messages_before(conn, conversation_id, newest, WINDOW_SECONDS)
     if sent > limits.customer_per_minute:
         return Limited.CUSTOMER
-    shop = messages.business_customer_messages_before(conn, business_id, newest, WINDOW_SECONDS)
+    shop = messages.business_customer_messages_before(
+        conn, business_id, newest, WINDOW_SECONDS, per_sender=limits.customer_per_minute
+    )
     if shop > limits.business_per_minute:
         return Limited.BUSINESS
     return None
@@ -109,3 +122,50 @@ def stk_push_allowed(conn: Connection, phone: str, limits: RateLimits | None = N
         "SELECT stk_pushes_to_phone(%s, %s::interval) AS n", (phone, STK_WINDOW)
     ).fetchone()
     return row is not None and int(row["n"]) < limits.stk_pushes_per_phone_per_hour
+
+
+def lock_other_payers(conn: Connection, business_id: str) -> None:
+    """Serialise checkouts paid from another number in one boutique until commit, so two
+    customers naming the same number at once cannot both take its last place."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('other-payers:' || %s))", (business_id,))
+
+
+def other_payer_allowed(
+    conn: Connection,
+    business_id: str,
+    customer_phone: str,
+    pay_phone: str,
+    limits: RateLimits | None = None,
+) -> bool:
+    """Whether `customer_phone` may have M-Pesa prompts sent to `pay_phone`, another number.
+
+    Counted over the boutique's payment attempts of the last 24 hours (prompts that never left
+    because the gateway was down do not count): the customer may name at most
+    `other_payers_per_customer` distinct other numbers, and a number may be named by at most
+    `customers_per_other_payer` distinct customers. A number already used counts once.
+    """
+    limits = limits or RateLimits.from_env()
+    recent = (
+        "SELECT DISTINCT {column} AS phone FROM payment_attempts a"
+        " JOIN orders o ON o.id = a.order_id"
+        " WHERE a.business_id = %s AND {match} AND a.pay_phone <> o.customer_phone"
+        " AND a.created_at > now() - %s::interval"
+        " AND coalesce(a.failure_reason, '') NOT LIKE 'gateway\\_%%'"
+    )
+    payers = {
+        row["phone"]
+        for row in conn.execute(
+            recent.format(column="a.pay_phone", match="o.customer_phone = %s"),
+            (business_id, customer_phone, PAYER_WINDOW),
+        )
+    }
+    if pay_phone not in payers and len(payers) >= limits.other_payers_per_customer:
+        return False
+    customers = {
+        row["phone"]
+        for row in conn.execute(
+            recent.format(column="o.customer_phone", match="a.pay_phone = %s"),
+            (business_id, pay_phone, PAYER_WINDOW),
+        )
+    }
+    return customer_phone in customers or len(customers) < limits.customers_per_other_payer

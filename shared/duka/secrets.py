@@ -1,8 +1,9 @@
 """Runtime secrets that env vars cannot carry, e.g. per-boutique payment credentials.
 
-A business's settings name a secret (``{"payment": {"credentials_secret": "boutique-x-daraja"}}``);
-the function reads it through ``get_secret_store().get(name)``. In production the value comes
-from Secret Manager, elsewhere from an env var, and either way it is cached per instance.
+A boutique that collects into its own account has the secret ``boutique-<business_id>-<gateway>``
+(the name is derived by duka.orders.gateways, never taken from settings); the function reads it
+through ``get_secret_store().get(name)``. In production the value comes from Secret Manager,
+elsewhere from an env var, and either way it is cached per instance.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 
 from google.api_core import exceptions as google_exceptions
 
-from duka.config import ConfigError
+from duka.config import ConfigError, is_local_environment
 
 DEFAULT_TTL_SECONDS = 300.0
 DEFAULT_MISSING_TTL_SECONDS = 30.0
@@ -174,10 +175,10 @@ def _unwrap(entry: _CacheEntry) -> str:
 
 @functools.cache
 def get_secret_store() -> SecretStore:
-    """The process-wide store: Secret Manager when ``DUKA_ENV=production``, else env vars."""
-    if os.environ.get("DUKA_ENV", "") != "production":
+    """The process-wide store: env vars when ``DUKA_ENV`` is local/test, else Secret Manager."""
+    if is_local_environment():
         return CachedSecretStore(EnvSecretStore())
     project = os.environ.get("GCP_PROJECT", "")
     if not project:
-        raise SecretConfigurationError("GCP_PROJECT must be set when DUKA_ENV=production")
+        raise SecretConfigurationError("GCP_PROJECT must be set outside DUKA_ENV=local/test")
     return CachedSecretStore(SecretManagerStore(project))

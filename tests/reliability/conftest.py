@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +12,7 @@ from duka.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.reliability.support import Boutique, Twilio, admin, create_boutique
 
 DRAFT_MARKER = "Draft reply with the correct facts (improve its wording): "
-UNREACHABLE_PAYLINK = "boutique-unreachable-paylink"  # a boutique secret overriding PayLink's URL
-UNREACHABLE_PAYLINK_ENV = "BOUTIQUE_UNREACHABLE_PAYLINK"
+UNREACHABLE_GATEWAY = "daraja"  # on the online stack nothing listens at DARAJA_BASE_URL
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +46,8 @@ def online_stack(
     stack: dict[str, str], gemini: FakeGemini, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """Functions with the model on (the fake Gemini, the production timeout), sharing the
-    session stack's database. A boutique whose settings name the UNREACHABLE_PAYLINK secret has
-    PayLink on a port where nothing listens: the gateway is down."""
+    session stack's database. Daraja (UNREACHABLE_GATEWAY) is on a port where nothing listens:
+    a boutique that chooses it finds its gateway down."""
     from duka.stack.database import DatabaseUrls
     from duka.stack.processes import free_port
     from duka.stack.stack import Stack, StackPorts
@@ -63,9 +61,7 @@ def online_stack(
             "GEMINI_API_KEY": gemini.api_key,
             "GEMINI_BASE_URL": gemini.base_url,
             "EMBEDDINGS": "local",
-            UNREACHABLE_PAYLINK_ENV: json.dumps(
-                {"PAYLINK_BASE_URL": f"http://127.0.0.1:{free_port()}"}
-            ),
+            "DARAJA_BASE_URL": f"http://127.0.0.1:{free_port()}",
         },
     )
     env = online.up()

@@ -74,6 +74,38 @@ def test_a_boutique_over_its_minute_budget_answers_new_chats_with_a_busy_notice(
     assert len(served) == 3 and all("Kitenge Pencil Skirt" in r["content"] for r in served)
 
 
+def test_one_sender_flooding_past_both_limits_does_not_silence_the_shop(stack, db, monkeypatch):
+    shop = create_boutique("Flooded Boutique")
+    monkeypatch.setenv("RATE_LIMIT_CUSTOMER_PER_MINUTE", "2")
+    monkeypatch.setenv("RATE_LIMIT_BUSINESS_PER_MINUTE", "5")
+    flood = waiting_chat(db, shop, "spam 0")
+    for number in range(1, 30):  # 30 messages: past the sender's 2 and the shop's 5
+        add_customer_message(db, shop, flood, f"spam {number}")
+    answer_conversation(shop.id, flood)
+    other = waiting_chat(db, shop, "do you have skirts?")
+
+    answer_conversation(shop.id, other)
+
+    flood_reply = db.execute(
+        "SELECT content FROM messages WHERE conversation_id = %s AND role = 'agent'", (flood,)
+    ).fetchone()
+    assert "faster than I can read" in flood_reply["content"]
+    reply = db.execute(
+        "SELECT content, metadata FROM messages WHERE conversation_id = %s AND role = 'agent'",
+        (other,),
+    ).fetchone()
+    assert reply["metadata"].get("intent") != "rate_limited", reply["content"]
+    assert "Kitenge Pencil Skirt" in reply["content"]
+
+
+def add_customer_message(db: Any, shop: Boutique, conversation_id: str, text: str) -> None:
+    db.execute(
+        "INSERT INTO messages (business_id, conversation_id, role, content, external_id)"
+        " VALUES (%s, %s, 'customer', %s, %s)",
+        (shop.id, conversation_id, text, "SM" + secrets.token_hex(16)),
+    )
+
+
 def waiting_chat(db: Any, shop: Boutique, text: str) -> str:
     """A customer message stored by the webhook and not yet processed."""
     conversation_id = db.execute(
@@ -81,17 +113,15 @@ def waiting_chat(db: Any, shop: Boutique, text: str) -> str:
         " VALUES (%s, %s, now()) RETURNING id",
         (shop.id, random_kenyan_number()),
     ).fetchone()["id"]
-    db.execute(
-        "INSERT INTO messages (business_id, conversation_id, role, content, external_id)"
-        " VALUES (%s, %s, 'customer', %s, %s)",
-        (shop.id, conversation_id, text, "SM" + secrets.token_hex(16)),
-    )
+    add_customer_message(db, shop, str(conversation_id), text)
     return str(conversation_id)
 
 
 def test_one_phone_gets_at_most_five_m_pesa_prompts_an_hour_across_orders(stack, monkeypatch):
     paying = random_kenyan_number()
     shop_row = create_boutique("Prompt Cap Boutique")
+    # The hourly cap per phone is what is tested, not the daily cap on customers per other number.
+    monkeypatch.setenv("CUSTOMERS_PER_OTHER_PAYER_PER_DAY", "6")
     with (
         psycopg.connect(stack["DATABASE_URL"], autocommit=True, row_factory=dict_row) as admin,
         as_app_role(stack, monkeypatch),

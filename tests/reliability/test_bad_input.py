@@ -9,6 +9,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from tests.image_bombs import flat_png
 from tests.reliability.support import Boutique, customer, messages_of
 
 WEBHOOK = "/webhook/whatsapp"
@@ -143,8 +144,9 @@ def test_odd_text_gets_a_polite_reply_and_changes_no_data(stack, shop, db, text)
         ("application/pdf", b"%PDF-1.4 " + secrets.token_bytes(64)),
         ("image/jpeg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10)),
         ("image/png", b"not really a png"),
+        ("image/png", flat_png()),
     ],
-    ids=["voice-note", "pdf", "photo-over-the-limit", "broken-image"],
+    ids=["voice-note", "pdf", "photo-over-the-limit", "broken-image", "88-megapixel-png"],
 )
 def test_media_that_is_not_a_usable_photo_gets_a_polite_reply(stack, shop, media):
     content_type, data = media

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from duka.sandboxes.gemini_fake import ServerError, Slow
-from tests.reliability.conftest import UNREACHABLE_PAYLINK
+from tests.reliability.conftest import UNREACHABLE_GATEWAY
 from tests.reliability.support import Boutique, create_boutique, customer, wait_for
 
 REPLY_DEADLINE_S = 10.0
@@ -47,7 +47,7 @@ def test_with_the_payment_gateway_down_the_customer_is_told_to_retry_and_no_stoc
     shop = create_boutique("Gateway Down Boutique")
     db.execute(
         "UPDATE businesses SET settings = %s WHERE id = %s",
-        (json.dumps({"payment": {"credentials_secret": UNREACHABLE_PAYLINK}}), shop.id),
+        (json.dumps({"payment": {"gateway": UNREACHABLE_GATEWAY}}), shop.id),
     )
     phone = customer(online_stack, shop)
     for text in ("red bodycon dress", "I want #1 in size S", "checkout"):

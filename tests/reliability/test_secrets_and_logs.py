@@ -29,6 +29,7 @@ def test_redaction_masks_numbers_keeps_the_customers_own_and_scrubs_secrets(monk
     text = (
         "to whatsapp:+254712345678, 0722 123 456 and 254733111222; "
         "/webhook/daraja/callback/a-long-callback-token; Authorization: Bearer abc.def.ghi; "
+        "/webhook/daraja/callback/4f0c9e2a-1b7d-4c55-9a8e-2d1f3b6a7c90/0b1c2d3e4f5a6b7c; "
         f"my M-Pesa PIN is {PIN}, card {CARD}; postgresql://app:pw-secret-1@/db"
     )
 
@@ -36,7 +37,14 @@ def test_redaction_masks_numbers_keeps_the_customers_own_and_scrubs_secrets(monk
 
     assert FULL_PHONE.search(scrubbed) is None, scrubbed
     assert "+254******678" in scrubbed
-    for secret in ("a-long-callback-token", "abc.def.ghi", PIN, CARD, "pw-secret-1"):
+    for secret in (
+        "a-long-callback-token",
+        "abc.def.ghi",
+        "0b1c2d3e4f5a6b7c",
+        PIN,
+        CARD,
+        "pw-secret-1",
+    ):
         assert secret not in scrubbed
     assert mask_phone_numbers("call 0712345678", keep=["+254712345678"]) == "call 0712345678"
     assert scrub_secrets("Order total KES 2,500, PIN to pay") == "Order total KES 2,500, PIN to pay"

@@ -36,6 +36,7 @@ MARKER = "Kibanda-Secret"  # in every text of the other boutique: it must never 
 NON_TENANT_TABLES = {
     "businesses": "RLS on its own id: a transaction sees only the business it is scoped to",
     "owner_login_codes": "RLS forced with no policy: only definer functions read it",
+    "login_attempts": "RLS forced with no policy: only definer functions count it",
     "schema_migrations": "no privileges for the application role",
 }
 # Cross-tenant lookups the webhook, relays and sign-in need; each returns ids or counts only.
@@ -48,8 +49,17 @@ DEFINER_FUNCTIONS = {
     "order_tenant_by_reference",
     "payment_orders_due",
     "owner_businesses",
-    "owner_login_code_create",
-    "owner_login_code_verify",
+    "owner_login_request",
+    "owner_login_code_store",
+    "owner_login_verify",
+    "login_attempts_lock",
+    "login_attempts_count",
+    "owner_session_create",
+    "owner_session_load",
+    "owner_session_save",
+    "owner_session_revoke",
+    "owner_session_revoke_everywhere",
+    "owner_sessions_revoke_removed_owner",
     "stk_pushes_to_phone",
 }
 REPOSITORY_MODULES = (
@@ -234,6 +244,8 @@ def test_the_application_role_cannot_bypass_rls_by_any_door(stack, admin_conn):
         "SET ROLE postgres",
         "SET session_replication_role = replica",
         "SELECT * FROM owner_login_codes",
+        "SELECT * FROM owner_sessions",
+        "SELECT * FROM login_attempts",
         "INSERT INTO schema_migrations (version) VALUES ('x')",
         "CREATE FUNCTION leak() RETURNS SETOF products LANGUAGE sql SECURITY DEFINER"
         " AS 'SELECT * FROM products'",
@@ -308,6 +320,9 @@ PROBES: dict[str, Probe] = {
         c, t.business, t.customer_phone, "Hijack"
     ),
     "lock_conversation": lambda c, t, m: conversations.lock_conversation(c, t.conversation),
+    "note_customer_activity": lambda c, t, m: conversations.note_customer_activity(
+        c, t.conversation, {"created_at": NOW, "metadata": {"profile_name": "Hijack"}}
+    ),
     "save_metadata": lambda c, t, m: conversations.save_metadata(c, t.conversation, {"x": 1}),
     "set_status": lambda c, t, m: conversations.set_status(c, t.conversation, "closed"),
     # messages
@@ -318,6 +333,7 @@ PROBES: dict[str, Probe] = {
         external_id="SMhijack",
         content="x",
         attachments=[],
+        profile_name=None,
     ),
     "get_message": lambda c, t, m: messages.get_message(c, t.inbound),
     "unanswered_inbound": lambda c, t, m: messages.unanswered_inbound(c, t.conversation),
@@ -336,7 +352,7 @@ PROBES: dict[str, Probe] = {
         c, t.conversation, NOW, 86400
     ),
     "business_customer_messages_before": lambda c, t, m: messages.business_customer_messages_before(
-        c, t.business, NOW, 86400
+        c, t.business, NOW, 86400, per_sender=20
     ),
     "answer_silently": lambda c, t, m: messages.answer_silently(c, [t.inbound], t.outbound),
     # outbox
@@ -406,6 +422,11 @@ PROBES: dict[str, Probe] = {
     "tenant_by_reference": lambda c, t, m: order_store.tenant_by_reference(c, "no-such-ref"),
     "orders_due": lambda c, t, m: order_store.orders_due(c, 0, 10000),
     "flagged_amount": lambda c, t, m: order_store.flagged_amount(c, t.order),
+    "flagged_payment": lambda c, t, m: order_store.flagged_payment(c, t.order),
+    "accept_flagged": lambda c, t, m: order_store.accept_flagged(
+        c, t.order, amount_received=None, transaction_id="X", mpesa_reference="Y"
+    ),
+    "cancel_flagged": lambda c, t, m: order_store.cancel_flagged(c, t.order, amount_received=None),
     "reconcile_view": lambda c, t, m: order_store.reconcile_view(c, t.order, 0),
     # stock
     "reserve": lambda c, t, m: reservations.reserve(
@@ -487,6 +508,7 @@ FORMS = {
     "conversations.reply": {"text": "Hello from another shop"},
     "products.edit": {"name": "Hijacked", "price": "1", "stock": "0"},
     "orders.update_fulfilment": {"status": "shipped"},
+    "orders.decide": {"decision": "cancel"},
     "settings.save": {"name": "Hijacked", "phone": "0711222333"},
 }
 
@@ -535,7 +557,7 @@ def test_no_dashboard_route_shows_or_changes_another_boutiques_data(
     failures = []
     for endpoint, method, path in routes(app):
         url = fill(path, theirs)
-        if endpoint == "auth.logout":
+        if endpoint in ("auth.logout", "auth.logout_everywhere"):
             continue  # would end the session the other probes use
         if method == "GET":
             response = owner.get(url)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlparse
 
+from duka.images.limits import ImageTooLarge, open_image
 from duka.orchestrator import vocabulary as vocab
 from duka.store.products import ProductInput
 
@@ -52,8 +53,16 @@ def _check_image(ref: str, base_dir: Path | None) -> None:
         parsed = urlparse(ref)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"image URL {ref!r} is not a well-formed http(s) URL")
-    elif base_dir is not None and not (base_dir / ref).is_file():
-        raise ValueError(f"image file {ref!r} does not exist")
+    elif base_dir is not None:
+        path = base_dir / ref
+        if not path.is_file():
+            raise ValueError(f"image file {ref!r} does not exist")
+        try:
+            open_image(path).close()  # the header only: a too-large picture is never decoded
+        except ImageTooLarge as exc:
+            raise ValueError(f"image file {ref!r}: {exc}") from None
+        except OSError:
+            raise ValueError(f"image file {ref!r} is not a picture we can read") from None
 
 
 def _parse_row(

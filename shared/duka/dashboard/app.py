@@ -1,4 +1,4 @@
-"""The dashboard's Flask app: pages under /dashboard, session cookie, CSRF, security headers."""
+"""The dashboard's Flask app: pages under /dashboard, server-side sessions, CSRF, headers."""
 
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ from duka.dashboard import (
 from duka.dashboard.auth import init_auth
 from duka.dashboard.csrf import init_csrf
 from duka.dashboard.formatting import init_formatting
+from duka.dashboard.sessions import ServerSessionInterface
 from duka.db.pool import DatabaseUnavailable
 from duka.logs import log
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-SESSION_LIFETIME = timedelta(days=7)
+SESSION_LIFETIME = timedelta(days=7)  # from sign-in, whatever the activity
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # several phone photos in one product form
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self';"
@@ -66,16 +67,16 @@ def create_app() -> Flask:
         template_folder="templates",
     )
     app.config.update(
-        SECRET_KEY=settings.require_dashboard_session_key(),
+        SECRET_KEY=settings.require_dashboard_session_key(),  # keys the sign-in code hashes
         SESSION_COOKIE_NAME="duka_session",
         SESSION_COOKIE_PATH="/dashboard",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=not settings.is_local,
+        SESSION_COOKIE_SECURE=not settings.is_local,  # any DUKA_ENV but local/test
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
-        SESSION_REFRESH_EACH_REQUEST=False,  # expires a fixed time after sign-in
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
     )
+    app.session_interface = ServerSessionInterface()
     init_csrf(app)
     init_auth(app)
     init_formatting(app)

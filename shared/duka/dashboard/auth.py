@@ -1,4 +1,4 @@
-"""Sign-in with a WhatsApp code, the signed session cookie, and the guard on every other page."""
+"""Sign-in with a WhatsApp code, server-side sessions, and the guard on every other page."""
 
 from __future__ import annotations
 
@@ -11,14 +11,26 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from duka.dashboard import codes
+from duka.dashboard.client_ip import client_ip
 from duka.dashboard.csrf import rotate_csrf_token
 from duka.dashboard.owners import is_owner, owned_businesses
+from duka.dashboard.sessions import ServerSession, revoke_everywhere
 from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
 
 bp = Blueprint("auth", __name__, url_prefix="/dashboard")
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.enter_code", "auth.choose", "static"}
+# One answer for a wrong, expired or never-sent code, so a stranger's phone reads like an owner's.
+WRONG_CODE = "That code is not right, or it has expired. Check the newest WhatsApp message."
+CODE_ERRORS = {
+    codes.Verification.WRONG: (WRONG_CODE, 401),
+    codes.Verification.LOCKED: ("Too many wrong tries: ask for a new code.", 401),
+    codes.Verification.RATE_LIMITED: (
+        "Too many sign-in attempts. Wait a while and try again.",
+        429,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +53,7 @@ def owner_transaction() -> Iterator[Connection]:
 
 
 def _sign_in(phone: str, business_id: str) -> Response:
-    session.clear()
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    session.clear()  # a new identity: the session store moves to a new token
     session["phone"] = phone
     session["business_id"] = business_id
     rotate_csrf_token()
@@ -58,8 +69,8 @@ def login() -> ResponseReturnValue:
     except InvalidPhoneNumber as exc:
         return render_template("auth/login.html", error=str(exc)), 422
     try:
-        codes.request_code(phone)
-    except (codes.TooManyCodes, codes.CodeNotSent) as exc:
+        codes.request_code(phone, client_ip(request))
+    except codes.TooManyCodes as exc:
         return render_template("auth/login.html", error=str(exc)), 429
     session["pending_phone"] = phone
     return redirect(url_for("auth.enter_code"))
@@ -72,14 +83,10 @@ def enter_code() -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     if request.method == "GET":
         return render_template("auth/code.html", phone=phone)
-    result = codes.verify_code(phone, request.form.get("code", ""))
+    result = codes.verify_code(phone, request.form.get("code", ""), client_ip(request))
     if result is not codes.Verification.OK:
-        message = {
-            codes.Verification.WRONG: "That code is not right. Check the WhatsApp message.",
-            codes.Verification.LOCKED: "Too many wrong tries: that code no longer works.",
-            codes.Verification.NONE: "That code has expired or was already used.",
-        }[result]
-        return render_template("auth/code.html", phone=phone, error=message), 401
+        message, status = CODE_ERRORS[result]
+        return render_template("auth/code.html", phone=phone, error=message), status
     with transaction() as conn:
         businesses = owned_businesses(conn, phone)
     if len(businesses) == 1:
@@ -106,8 +113,17 @@ def choose() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    session.clear()
+    session.clear()  # the session store revokes the server-side row
     flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere() -> Response:
+    """End every session of this phone: other browsers, lost phones, forgotten computers."""
+    assert isinstance(session, ServerSession)
+    ended = revoke_everywhere(session)
+    flash(f"You are signed out everywhere ({ended} session{'s' if ended != 1 else ''}).")
     return redirect(url_for("auth.login"))
 
 
@@ -128,7 +144,7 @@ def _require_owner() -> Response | None:
             g.owner = Owner(phone, business_id, business["name"])
             g.waiting_chats = business["waiting"]  # the Chats tab's badge
             return None
-        session.clear()  # access was withdrawn since sign-in
+        session.clear()  # access was withdrawn since sign-in: the row is revoked too
     return redirect(url_for("auth.login"))
 
 

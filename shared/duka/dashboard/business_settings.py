@@ -1,23 +1,23 @@
 """The settings forms: each section checked and turned into what `businesses` stores.
 
 `settings["agent"]` = {"tone", "greeting", "languages", "sign_off"} is read by the agent;
-`settings["payment"]` = {"gateway", "credentials_secret"} names a secret, never holds one;
+`settings["payment"]` = {"gateway", "own_credentials"}: whether the boutique collects into its own
+account, whose keys an operator keeps in the secret named after the business (never typed here);
 `settings["delivery"]["fees"]` = {area or zone: KES} prices delivery (see duka.orders.delivery).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from duka.dashboard.formatting import when
 from duka.orders.delivery import DEFAULT_FEES
-from duka.payments.gateway import DarajaConfig, GatewayConfigError, PayLinkConfig
+from duka.orders.gateways import boutique_secret_name, uses_own_credentials
+from duka.payments.gateway import GatewayConfigError
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
-from duka.secrets import SecretNotFound, SecretStoreUnavailable, get_secret_store
 
 TONES = {
     "warm": "Warm and friendly",
@@ -27,7 +27,12 @@ TONES = {
 }
 LANGUAGES = {"en": "English", "sw": "Swahili", "sheng": "Sheng"}
 GATEWAYS = {"paylink": "PayLink", "daraja": "M-Pesa Daraja (direct)"}
-_SECRET_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")  # Secret Manager's rule for secret ids
+# Why a payment prompt was not sent (payment_attempts.failure_reason), in the owner's words.
+_PROMPT_PROBLEMS = {
+    "gateway_misconfigured": "the credentials are missing or were refused",
+    "gateway_unavailable": "the payment gateway could not be reached",
+    "gateway_declined": "the payment gateway refused the request",
+}
 MAX_GREETING = 300
 MAX_SIGN_OFF = 80
 
@@ -63,12 +68,9 @@ def parse_profile(form: MultiDict[str, str]) -> Section:
 def parse_payment(form: MultiDict[str, str]) -> Section:
     section = Section()
     gateway = form.get("gateway", "")
-    secret = form.get("credentials_secret", "").strip()
     if gateway not in GATEWAYS:
         section.errors["gateway"] = "Choose how customers pay."
-    if secret and not _SECRET_NAME.fullmatch(secret):
-        section.errors["credentials_secret"] = "Use letters, digits, - and _ only."
-    section.values = {"gateway": gateway, "credentials_secret": secret}
+    section.values = {"gateway": gateway, "own_credentials": form.get("own_credentials") == "yes"}
     return section
 
 
@@ -125,23 +127,28 @@ def parse_agent(form: MultiDict[str, str]) -> Section:
     return section
 
 
-def credentials_status(payment: dict[str, Any]) -> str:
-    """Whether the named secret is usable: found and complete, or what is wrong (no values)."""
-    name = payment.get("credentials_secret")
-    if not name:
-        return "No credentials named yet."
+def credentials_status(
+    business_id: str, payment: dict[str, Any], last_attempt: dict[str, Any] | None
+) -> str:
+    """Whose account collects and how the last prompt went, from the database alone: the
+    dashboard may not read any boutique's credentials."""
+    gateway = str(payment.get("gateway") or "paylink")
+    label = GATEWAYS.get(gateway, gateway)
     try:
-        raw = get_secret_store().get(name)
-    except SecretNotFound:
-        return f"Secret {name} was not found."
-    except SecretStoreUnavailable:
-        return "Couldn't check the secret just now."
-    try:
-        values = json.loads(raw)
-        config = DarajaConfig if payment.get("gateway") == "daraja" else PayLinkConfig
-        config.from_env({str(k): str(v) for k, v in dict(values).items()})
-    except GatewayConfigError as exc:
-        return f"Secret {name} is incomplete: {exc}."
-    except (ValueError, TypeError):
-        return f"Secret {name} is not a JSON object of credentials."
-    return f"Secret {name} found and complete ✓"
+        own = uses_own_credentials(business_id, {"payment": payment}, gateway)
+    except GatewayConfigError:
+        return "The saved credentials secret is another boutique's and is refused: save this form."
+    if own:
+        account = (
+            f"Your own {label} account: Duka's operator keeps its keys in the secret "
+            f"{boutique_secret_name(business_id, gateway)}."
+        )
+    else:
+        account = f"Payments are collected through Duka's {label} account."
+    if last_attempt is None:
+        return f"{account} No payment prompt sent yet."
+    sent = when(last_attempt["created_at"])
+    problem = _PROMPT_PROBLEMS.get(str(last_attempt["failure_reason"]))
+    if problem:
+        return f"{account} The last payment prompt ({sent}) was not sent: {problem}."
+    return f"{account} The last payment prompt ({sent}) was sent ✓"

@@ -17,6 +17,20 @@ class SkuTaken(Exception):
     """Another product of this boutique already uses the SKU: the owner picks another."""
 
 
+class StockChanged(Exception):
+    """The owner changed stock the form showed, but an order reserved or released pieces since:
+    nothing is saved, the owner checks the stock as it is now and saves again."""
+
+    def __init__(self, stock: int, size_stock: dict[str, int]) -> None:
+        sizes = ", ".join(f"{size} {count}" for size, count in sorted(size_stock.items()))
+        super().__init__(
+            "Stock changed while you were editing (an order reserved or released pieces):"
+            f" it is now {stock}{f' ({sizes})' if sizes else ''}. Check and save again."
+        )
+        self.stock = stock
+        self.size_stock = size_stock
+
+
 def _announce(conn: Connection, business_id: str, product_id: str) -> None:
     payload = {"business_id": business_id, "product_id": product_id}
     outbox.enqueue(conn, business_id, PRODUCT_CHANGED, payload)
@@ -82,16 +96,50 @@ def create_product(conn: Connection, business_id: str, form: ProductForm) -> str
     return product_id
 
 
-def update_product(conn: Connection, business_id: str, product_id: UUID, form: ProductForm) -> bool:
-    _check_sku(conn, form.sku, product_id)
+def _lock_stock(conn: Connection, product_id: UUID) -> tuple[int, dict[str, int]] | None:
+    """The product's stock and stock per size, locked in the order checkout reserves them
+    (product row, then its sizes), so no reservation slips in until this transaction ends."""
     row = conn.execute(
-        "UPDATE products SET sku = %s, name = %s, description = %s, price = %s, stock = %s,"
-        " category = %s, attrs = %s, images = %s, updated_at = now() WHERE id = %s RETURNING id",
-        (*_values(form), product_id),
+        "SELECT stock FROM products WHERE id = %s FOR UPDATE", (product_id,)
     ).fetchone()
     if row is None:
+        return None
+    sizes = conn.execute(
+        "SELECT size, stock FROM product_stock WHERE product_id = %s ORDER BY size FOR UPDATE",
+        (product_id,),
+    ).fetchall()
+    return int(row["stock"]), {r["size"]: int(r["stock"]) for r in sizes}
+
+
+def update_product(conn: Connection, business_id: str, product_id: UUID, form: ProductForm) -> bool:
+    """Save the edit. Stock is written only when the owner changed it, and only if it is still
+    what the form showed (compare-and-set); else StockChanged, and nothing is saved."""
+    _check_sku(conn, form.sku, product_id)
+    current = _lock_stock(conn, product_id)
+    if current is None:
         return False
-    _save_size_stock(conn, business_id, str(product_id), form)
+    write_stock = form.stock_touched()
+    if write_stock and current != (form.shown_stock, form.shown_size_stock):
+        raise StockChanged(*current)
+    conn.execute(
+        "UPDATE products SET sku = %s, name = %s, description = %s, price = %s,"
+        " stock = CASE WHEN %s THEN %s ELSE stock END, category = %s, attrs = %s, images = %s,"
+        " updated_at = now() WHERE id = %s",
+        (
+            form.sku,
+            form.name,
+            form.description,
+            form.price_value,
+            write_stock,
+            form.total_stock,
+            form.category,
+            Jsonb(form.attrs()),
+            form.images,
+            product_id,
+        ),
+    )
+    if write_stock:
+        _save_size_stock(conn, business_id, str(product_id), form)
     _announce(conn, business_id, str(product_id))
     return True
 

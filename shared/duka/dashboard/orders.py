@@ -16,6 +16,8 @@ from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
 from duka.db.pool import Connection
 from duka.logs import log
+from duka.orders.events import publish
+from duka.orders.resolution import Decision, NotDecidable, decide_flagged
 from duka.processing import deliver_pending
 from duka.whatsapp import SendFailedTransient
 
@@ -77,7 +79,8 @@ def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict
         params.extend([f"%{filters.query}%"] * 4)
     return conn.execute(
         "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.customer_phone,"
-        " o.mpesa_reference, o.transaction_id, o.flagged, o.flag_reason, c.customer_name,"
+        " o.mpesa_reference, o.transaction_id, o.flagged, o.flag_reason, o.flag_resolution,"
+        " c.customer_name,"
         " (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id) AS units"
         " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
         f" WHERE {' AND '.join(where)} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",
@@ -142,6 +145,33 @@ def update_fulfilment(order_id: UUID) -> Response:
         flash(f"Already {FULFILMENT_LABELS.get(target, target).lower()}: nothing sent again.")
     elif update.conversation_id:
         _send_notice(owner.business_id, update.conversation_id)
+    return redirect(url_for(".detail", order_id=order_id))
+
+
+DECIDED = {
+    Decision.ACCEPT: "Payment accepted: the order is paid. The customer is told on WhatsApp.",
+    Decision.CANCEL: "Order cancelled and its stock released. The customer is told on WhatsApp.",
+}
+
+
+@bp.route("/<uuid:order_id>/flagged", methods=["POST"])
+def decide(order_id: UUID) -> Response:
+    """The owner accepts a flagged payment or cancels the order (releasing its stock)."""
+    owner = current_owner()
+    try:
+        decision = Decision(request.form.get("decision", ""))
+    except ValueError:
+        abort(400)
+    try:
+        with owner_transaction() as conn:
+            decided = decide_flagged(conn, owner.business_id, str(order_id), decision)
+    except NotDecidable as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", order_id=order_id))
+    if decided is None:
+        abort(404)
+    publish(decided.queued)  # process_payment tells the customer, once
+    flash(DECIDED[decision] if decided.changed else "Already done: nothing changed.")
     return redirect(url_for(".detail", order_id=order_id))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +32,10 @@ class ProductForm:
     attributes: dict[str, str] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # stored refs kept on the product
     errors: dict[str, str] = field(default_factory=dict)
+    # The stock the form showed (hidden fields): saving writes stock only when the owner changed
+    # a number, and only if nothing (an order reserving or releasing pieces) changed it since.
+    shown_stock: int | None = None
+    shown_size_stock: dict[str, int] = field(default_factory=dict)  # product_stock rows
 
     @classmethod
     def from_product(cls, product: dict[str, Any], size_stock: dict[str, int]) -> ProductForm:
@@ -49,7 +53,31 @@ class ProductForm:
             sizes=sizes,
             attributes={k: str(attrs[k]) for k in FASHION_ATTRIBUTES if attrs.get(k)},
             images=list(product["images"]),
+            shown_stock=int(product["stock"]),
+            shown_size_stock=dict(size_stock),
         )
+
+    def with_current_stock(self, stock: int, size_stock: dict[str, int]) -> ProductForm:
+        """The owner's edits with the stock section replaced by what is stored now."""
+        return replace(
+            self,
+            stock=str(stock),
+            sizes=[(size, str(size_stock.get(size, ""))) for size, _ in self.sizes],
+            shown_stock=stock,
+            shown_size_stock=dict(size_stock),
+            errors={},
+        )
+
+    def shown_size_fields(self) -> list[str]:
+        return [f"{size}:{stock}" for size, stock in sorted(self.shown_size_stock.items())]
+
+    def stock_touched(self) -> bool:
+        """Whether the owner changed a stock number (or the sizes tracked) from what was shown."""
+        submitted = {size: _quantity(qty) for size, qty in self.sizes}
+        shown = {size: self.shown_size_stock.get(size) for size in submitted}
+        if submitted != shown or set(self.shown_size_stock) - set(submitted):
+            return True
+        return not self.sizes and _quantity(self.stock) != self.shown_stock
 
     def size_rows(self) -> list[tuple[str, str]]:
         return self.sizes + [("", "")] * BLANK_SIZE_ROWS
@@ -79,6 +107,24 @@ class ProductForm:
         }
 
 
+def _quantity(raw: str) -> int | None:
+    """A stock field as a count; None when blank, -1 when unreadable (never equal to a count)."""
+    try:
+        return int(raw.strip()) if raw.strip() else None
+    except ValueError:
+        return -1
+
+
+def _shown_size_stock(values: list[str]) -> dict[str, int]:
+    """The hidden "SIZE:COUNT" fields; an unreadable one becomes -1 (a mismatch, never a write)."""
+    shown: dict[str, int] = {}
+    for value in values:
+        size, _, count = value.rpartition(":")
+        quantity = _quantity(count)
+        shown[size] = -1 if quantity is None else quantity
+    return shown
+
+
 def _whole_number(raw: str) -> int | None:
     try:
         value = int(raw.strip() or "0")
@@ -105,6 +151,8 @@ def parse_product_form(form: MultiDict[str, str], images: list[str]) -> ProductF
         sizes=sizes,
         attributes={k: form.get(k, "").strip() for k in FASHION_ATTRIBUTES},
         images=images,
+        shown_stock=_quantity(form.get("shown_stock", "")),
+        shown_size_stock=_shown_size_stock(form.getlist("shown_size_stock")),
     )
     errors = parsed.errors
     if not parsed.name:

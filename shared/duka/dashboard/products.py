@@ -91,6 +91,10 @@ def _save(product: dict[str, Any] | None, kept_images: list[str]) -> ResponseRet
     except catalogue.SkuTaken as exc:
         form.errors["sku"] = str(exc)
         return _form_page(form, product, 422)
+    except catalogue.StockChanged as exc:
+        form = form.with_current_stock(exc.stock, exc.size_stock)
+        form.errors["stock"] = str(exc)
+        return _form_page(form, product, 409)
     _publish_changes()
     flash(f"Saved “{form.name}”. Customers can find it as soon as it shows Searchable.")
     return redirect(url_for(".index"))

@@ -30,7 +30,21 @@ def _business(conn: Connection) -> dict[str, Any]:
     return row
 
 
-def _page(business: dict[str, Any], errors: dict[str, dict[str, str]], status: int = 200) -> Any:
+def _last_attempt(conn: Connection) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = conn.execute(
+        "SELECT created_at, status, failure_reason FROM payment_attempts WHERE business_id = %s"
+        " ORDER BY created_at DESC LIMIT 1",
+        (current_owner().business_id,),
+    ).fetchone()
+    return row
+
+
+def _page(
+    business: dict[str, Any],
+    last_attempt: dict[str, Any] | None,
+    errors: dict[str, dict[str, str]],
+    status: int = 200,
+) -> Any:
     settings = business["settings"] or {}
     page = render_template(
         "settings.html",
@@ -41,7 +55,9 @@ def _page(business: dict[str, Any], errors: dict[str, dict[str, str]], status: i
         languages=forms.LANGUAGES,
         gateways=forms.GATEWAYS,
         delivery_fees=forms.delivery_rows(settings.get("delivery") or {}),
-        credentials=forms.credentials_status(settings.get("payment") or {}),
+        credentials=forms.credentials_status(
+            str(business["id"]), settings.get("payment") or {}, last_attempt
+        ),
     )
     return page, status
 
@@ -49,8 +65,8 @@ def _page(business: dict[str, Any], errors: dict[str, dict[str, str]], status: i
 @bp.route("")
 def page() -> ResponseReturnValue:
     with owner_transaction() as conn:
-        business = _business(conn)
-    return _page(business, {})
+        business, last_attempt = _business(conn), _last_attempt(conn)
+    return _page(business, last_attempt, {})
 
 
 @bp.route("/<section>", methods=["POST"])
@@ -62,7 +78,7 @@ def save(section: str) -> ResponseReturnValue:
     business_id = current_owner().business_id
     with owner_transaction() as conn:
         if parsed.errors:
-            return _page(_business(conn), {section: parsed.errors}, 422)
+            return _page(_business(conn), _last_attempt(conn), {section: parsed.errors}, 422)
         if section == "profile":
             conn.execute(
                 "UPDATE businesses SET name = %s, phone = %s,"

@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from duka.catalog.image_store import get_image_store
 from duka.config import get_settings
+from duka.images.limits import MAX_PIXELS, ImageTooLarge
 from duka.images.product_images import ImageUnavailable, content_type_of
 
 MAX_IMAGES_PER_PRODUCT = 8
@@ -31,6 +32,11 @@ def store_uploads(business_id: str, files: Iterable[FileStorage]) -> list[str]:
             checked.append((data, content_type_of(data)))
         except ImageUnavailable as exc:
             message = f"{upload.filename} is not a photo we can use (JPEG, PNG, WebP or GIF)."
+            if isinstance(exc.__cause__, ImageTooLarge):
+                message = (
+                    f"{upload.filename} has too many pixels (the limit is"
+                    f" {MAX_PIXELS // 1_000_000} megapixels). Send a smaller photo."
+                )
             raise UploadRejected(message) from exc
     store = get_image_store()
     return [store.put(business_id, data, content_type) for data, content_type in checked]

@@ -1,10 +1,14 @@
-"""Apply the plain-SQL migrations in order, once each, recorded in schema_migrations."""
+"""Apply the plain-SQL migrations in order, once each, recorded in schema_migrations; then
+re-apply the privilege hardening (duka/db/hardening.py), inside each migration's transaction and
+once more at the end of every run (databases migrated before it existed, drift)."""
 
 from __future__ import annotations
 
 from importlib import resources
 
 import psycopg
+
+from duka.db.hardening import harden_privileges
 
 _LOCK_KEY = 727_001  # serialises concurrent migrators
 
@@ -31,8 +35,11 @@ def migrate(admin_url: str) -> list[str]:
                     continue
                 with conn.transaction():
                     conn.execute(sql.encode())
+                    harden_privileges(conn)
                     conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 applied.append(version)
+            with conn.transaction():
+                harden_privileges(conn)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied

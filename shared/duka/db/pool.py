@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,8 @@ Connection = psycopg.Connection[dict[str, Any]]
 
 _pools: dict[str, ConnectionPool[Connection]] = {}
 _lock = threading.Lock()
+# Run on every connection a pool opens; a check that raises keeps the connection out of the pool.
+_connection_checks: list[Callable[[Connection], None]] = []
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -26,6 +28,15 @@ class DatabaseUnavailable(RuntimeError):
 def _configure(conn: Connection) -> None:
     # Supabase's transaction pooler cannot keep server-side prepared statements.
     conn.prepare_threshold = None
+    for check in _connection_checks:
+        check(conn)
+
+
+def check_each_new_connection(check: Callable[[Connection], None]) -> None:
+    """Run `check` on each connection the pools open from now on (functions: the role check)."""
+    with _lock:
+        if check not in _connection_checks:
+            _connection_checks.append(check)
 
 
 def get_pool(url: str | None = None) -> ConnectionPool[Connection]:

@@ -54,9 +54,18 @@ def preferred_source() -> Source:
 
 
 def analyze_image(data: bytes, content_type: str) -> ImageAnalysis:
-    """Gemini vision when online; on any Gemini failure (or offline) the pixel analysis."""
+    """Gemini vision when online; on any Gemini failure (or offline) the pixel analysis.
+
+    Bytes that are not a picture, or a picture over the pixel limit, are refused
+    (ImageUnreadable) from the header alone, before any decode and before any model call.
+    """
+    from duka.images.limits import open_image
     from duka.images.pixels import analyze_pixels
 
+    try:
+        open_image(data).close()
+    except (OSError, ValueError) as exc:  # ImageTooLarge is a ValueError
+        raise ImageUnreadable(f"not a readable image: {exc}") from exc
     if preferred_source() == "gemini":
         from duka.images.vision import analyze_with_gemini
 

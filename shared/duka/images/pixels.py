@@ -7,15 +7,16 @@ photo can still tell us with no model at all, and it is used as filters and boos
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from duka.images.analysis import ImageAnalysis, ImageUnreadable
+from duka.images.limits import decode_reduced, open_image
 from duka.images.palette import Lab, colour_affinity, distance, nearest_colour_name, rgb_to_lab
 
 SIDE = 80  # analyse a small copy: colours and texture survive, cost stays a few ms
+DRAFT_SIDE = 4 * SIDE  # a JPEG's reduced decode: small, yet fine stripes stay unblended
 CLUSTERS = 12
 MIN_SHARE = 0.12  # a colour must cover this much of the garment to be named
 MAX_COLOURS = 3
@@ -55,13 +56,16 @@ def analyze_pixels(data: bytes) -> ImageAnalysis:
 def _quantized(data: bytes) -> tuple[list[int], list[Lab]]:
     """Cluster index of every pixel of a SIDE x SIDE copy, and each cluster's Lab colour."""
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            image = ImageOps.exif_transpose(opened).convert("RGB")
+        with open_image(data) as opened:
+            # A JPEG decodes at a reduced scale (at least DRAFT_SIDE), anything else in full;
+            # only the small copy is rotated and converted. Nearest-neighbour keeps a print's
+            # real colours; smoothing would invent blends (orange from red and yellow stripes).
+            small = decode_reduced(opened, (DRAFT_SIDE, DRAFT_SIDE)).resize(
+                (SIDE, SIDE), Image.Resampling.NEAREST
+            )
+        image = ImageOps.exif_transpose(small).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageUnreadable(f"not a readable image: {exc}") from exc
-    # Nearest-neighbour keeps a print's real colours; smoothing would invent blends (orange
-    # from red and yellow stripes).
-    image = image.resize((SIDE, SIDE), Image.Resampling.NEAREST)
     quantized = image.quantize(colors=CLUSTERS, method=Image.Quantize.MEDIANCUT)
     raw = quantized.getpalette() or []
     palette = [rgb_to_lab((raw[i], raw[i + 1], raw[i + 2])) for i in range(0, len(raw), 3)]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import ipaddress
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from duka.config import get_settings
+from duka.images.limits import ImageTooLarge, open_image
 
 _FORMAT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
@@ -24,10 +24,15 @@ class ImageFetchFailed(Exception):
 
 
 def content_type_of(data: bytes) -> str:
-    """The image's real type from its bytes (never trust a file name or a header)."""
+    """The image's real type from its bytes (never trust a file name or a header).
+
+    Only the header is read; a picture over the pixel limit is refused (ImageUnavailable).
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(data) as image:
             kind = _FORMAT_TYPES.get(image.format or "")
+    except ImageTooLarge as exc:
+        raise ImageUnavailable(str(exc)) from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise ImageUnavailable(f"not a readable image: {exc}") from exc
     if kind is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from duka.orchestrator import payer_confirmation as payer
 from duka.orchestrator.cart import Cart
 from duka.orchestrator.context import ToolContext
 from duka.orchestrator.facts import Facts
@@ -17,8 +18,12 @@ def _local_format(e164: str) -> str:
     return "0" + e164.removeprefix("+254") if e164.startswith("+254") else e164
 
 
-def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    from duka.orders.checkout import CheckoutStatus
+def checkout(
+    ctx: ToolContext, turn: Turn, facts: Facts, *, confirmed_payer: str | None = None
+) -> Facts:
+    """Order and prompt; another number than the customer's own is prompted only once the
+    customer confirmed it (`confirmed_payer`, from `payer_answer`), else the agent asks."""
+    from duka.orders.checkout import CheckoutStatus, is_own_number
 
     cart = call_tool(ctx, "get_cart")
     if not cart.items:
@@ -39,6 +44,13 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         ctx.metadata.pop("pay_phone", None)
         facts.draft = say("invalid_phone", turn.language)
         return facts
+    if (
+        pay_phone
+        and pay_phone != confirmed_payer
+        and not is_own_number(pay_phone, ctx.customer_phone)
+    ):
+        return _ask_payer(ctx, turn, facts, pay_phone)
+    payer.forget(ctx.metadata)
     result = call_tool(
         ctx, "initiate_mpesa_stk", idempotency_key=turn.message_ids[0], pay_phone=pay_phone
     )
@@ -73,6 +85,8 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         facts.draft = say("invalid_phone", turn.language)
     elif status is CheckoutStatus.EMPTY_CART:
         facts.draft = say("cart_empty", turn.language)
+    elif status is CheckoutStatus.PAYER_LIMIT:
+        _refuse_payer(ctx, turn, facts)
     elif status is CheckoutStatus.TOO_MANY_PUSHES:
         facts.draft = say("too_many_pushes", turn.language)
     elif status is CheckoutStatus.OUTCOME_UNKNOWN:
@@ -80,6 +94,38 @@ def checkout(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     else:
         facts.draft = say("gateway_down", turn.language)
     return facts
+
+
+def _ask_payer(ctx: ToolContext, turn: Turn, facts: Facts, pay_phone: str) -> Facts:
+    """Ask before prompting another number, unless today's caps already rule it out."""
+    from duka.ratelimit import other_payer_allowed
+
+    if not other_payer_allowed(ctx.conn, ctx.business_id, ctx.customer_phone, pay_phone):
+        return _refuse_payer(ctx, turn, facts)
+    payer.ask(ctx.metadata, pay_phone)
+    facts.draft = say("confirm_payer", turn.language, phone=payer.masked(pay_phone))
+    return facts
+
+
+def _refuse_payer(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    ctx.metadata.pop("pay_phone", None)
+    payer.forget(ctx.metadata)
+    facts.draft = say("payer_limit", turn.language)
+    return facts
+
+
+def payer_answer(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+    """The customer's answer to "send the M-Pesa prompt to 0712 *** 678?"."""
+    yes, no = turn.entities.yes, turn.entities.no
+    if no and not yes:
+        ctx.metadata.pop("pay_phone", None)
+        payer.forget(ctx.metadata)
+        ctx.metadata["awaiting"] = "payment_phone"
+        facts.draft = say("payer_declined", turn.language)
+        return facts
+    confirmed = payer.take_confirmed(ctx.metadata) if yes and not no else None
+    # Without a clear yes to the question as it stands, checkout asks again; nothing is sent.
+    return checkout(ctx, turn, facts, confirmed_payer=confirmed)
 
 
 def delivery_address(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:

@@ -19,6 +19,7 @@ AWAITED: dict[str, set[str]] = {
     "checkout_confirmation": {"checkout"},
     "delivery_address": {"delivery_address", "ask_address", "checkout"},
     "payment_phone": {"payment_phone", "checkout"},
+    "payer_confirmation": {"payer_answer", "payment_phone", "checkout"},
     "size": {"add_to_cart"},
 }
 _DIGIT = re.compile(r"\d")
@@ -55,6 +56,10 @@ def route_message(text: str, has_media: bool, metadata: dict[str, Any]) -> Route
         intent = "add_to_cart"
     if awaiting == "payment_phone" and contextual.entities.phone:
         intent = "payment_phone"
+    if awaiting == "payer_confirmation" and intent in ("other", "checkout"):
+        # "yes", "yes proceed", "hapana", "hmm?": an answer to "send the prompt to
+        # 0712 *** 678?"; a message with a number names another payer (asked about in turn).
+        intent = "payment_phone" if contextual.entities.phone else "payer_answer"
     return Routed(intent, contextual)
 
 

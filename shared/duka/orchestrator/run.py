@@ -51,6 +51,7 @@ HANDLERS: dict[str, Handler] = {
     "thanks_goodbye": flow.thanks,
     "other": flow.other,
     "payment_phone": flow.payment_phone,
+    "payer_answer": flow.payer_answer,
     "ask_address": flow.ask_address,
     "unsupported_media": flow.unsupported_media,
 }

@@ -92,6 +92,25 @@ TEXT: dict[str, dict[str, str]] = {
         "sw": "Jumla ya order ni {total} (pamoja na delivery {fee}). Nimetuma ombi la M-Pesa "
         "kwa {phone}. Weka PIN yako kulipa.",
     },
+    "confirm_payer": {
+        "en": "Send the M-Pesa prompt to {phone}? That phone's owner will be asked for their "
+        "PIN. Reply YES to confirm or NO to cancel.",
+        "sw": "Nitume ombi la M-Pesa kwa {phone}? Mwenye simu hiyo ataombwa aweke PIN yake. "
+        "Jibu NDIO kuthibitisha au HAPANA kughairi.",
+    },
+    "payer_declined": {
+        "en": "Okay, I haven't sent any M-Pesa prompt. Reply 'checkout' to pay from this "
+        "WhatsApp number, or send another M-Pesa number.",
+        "sw": "Sawa, sijatuma ombi lolote la M-Pesa. Jibu 'checkout' kulipa kwa namba hii ya "
+        "WhatsApp, au tuma namba nyingine ya M-Pesa.",
+    },
+    "payer_limit": {
+        "en": "Sorry, I can't send an M-Pesa prompt to that number today: paying from a number "
+        "other than your own is limited each day. Reply 'checkout' to pay from this WhatsApp "
+        "number instead.",
+        "sw": "Pole, siwezi kutuma ombi la M-Pesa kwa namba hiyo leo: kulipa kwa namba isiyo "
+        "yako kuna kikomo kila siku. Jibu 'checkout' kulipa kwa namba hii ya WhatsApp.",
+    },
     "sold_out": {
         "en": "Sorry, {items} just sold out and I've removed it from your cart.",
         "sw": "Pole, {items} imeisha sasa hivi na nimeitoa kwa cart yako.",

@@ -16,12 +16,15 @@ from duka.logs import log
 from duka.orders import gateways, reservations, store
 from duka.orders.events import PaymentEvent, QueuedEvent, enqueue, publish
 from duka.payments import (
+    CallbackRejected,
     FailureReason,
+    GatewayConfigError,
     GatewayDeclined,
     GatewayUnavailable,
     PaymentResult,
     PaymentStatus,
 )
+from duka.secrets import SecretConfigurationError
 from duka.store import businesses
 
 logger = logging.getLogger(__name__)
@@ -39,12 +42,20 @@ class Applied(StrEnum):
 
 
 def handle_callback(
-    gateway: str, headers: Mapping[str, str], body: bytes, path_token: str | None
+    gateway: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    path_token: str | None,
+    path_business_id: str | None = None,
 ) -> Applied:
-    """Authenticate a callback and apply it. Raises CallbackRejected for a forged or unreadable
-    one, GatewayConfigError when this deployment lacks the gateway's settings."""
-    platform = gateways.platform_gateway(gateway)
-    result = platform.parse_callback(headers=headers, body=body, path_token=path_token)
+    """Authenticate a callback and apply it once the gateway agrees. Raises CallbackRejected for
+    a forged, unreadable or other boutique's one, GatewayConfigError when this deployment lacks
+    the gateway's settings.
+
+    `path_business_id` is the boutique a Daraja callback path names; its token is that
+    boutique's, so it may settle only that boutique's payments."""
+    verifier = gateways.callback_gateway(gateway, path_business_id)
+    result = verifier.parse_callback(headers=headers, body=body, path_token=path_token)
     business_id = _tenant_for(result)
     if business_id is None:
         log(
@@ -54,7 +65,22 @@ def handle_callback(
             **_ids(result),
         )
         return Applied.UNKNOWN_REFERENCE
-    if result.status is PaymentStatus.PAID and platform.callback_requires_confirmation():
+    if path_business_id is not None and business_id != path_business_id:
+        log(
+            logger,
+            logging.WARNING,
+            "payment callback for another boutique's payment refused",
+            path_business_id=path_business_id,
+            business_id=business_id,
+            **_ids(result),
+        )
+        raise CallbackRejected(
+            "the callback's payment belongs to another boutique", unauthenticated=True
+        )
+    if result.status is PaymentStatus.PENDING:
+        return Applied.UNCHANGED
+    if result.status is not PaymentStatus.PAID or verifier.callback_requires_confirmation():
+        # A failure releases stock, an unsigned "paid" sells it: believe neither unconfirmed.
         confirmed = _confirm(business_id, result)
         if confirmed is None:
             return Applied.AWAITING_CONFIRMATION
@@ -205,36 +231,70 @@ def _tenant_for(result: PaymentResult) -> str | None:
 
 
 def _confirm(business_id: str, result: PaymentResult) -> PaymentResult | None:
-    """Ask the gateway whether an unsigned "paid" callback is true. None: not known yet."""
-    if not result.checkout_request_id:
-        return None
+    """Ask the gateway how the callback's attempt ended. None: not known yet (the reconciler
+    asks again); else the result to apply, the callback's own when the gateway agrees."""
     with tenant_transaction(business_id) as conn:
         business = businesses.get_business(conn, business_id)
+        attempt = store.find_attempt(
+            conn,
+            gateway=result.gateway,
+            checkout_request_id=result.checkout_request_id,
+            mpesa_reference=result.mpesa_reference,
+            order_reference=result.order_reference,
+        )
     assert business is not None
-    gateway = gateways.gateway_for_business(business["settings"], name=result.gateway)
-    try:
-        answer = gateway.query_status(result.checkout_request_id)
-    except (GatewayUnavailable, GatewayDeclined) as exc:
+    checkout_request_id = attempt["checkout_request_id"] if attempt else None
+    if not checkout_request_id:
         log(
             logger,
             logging.WARNING,
-            "paid callback not confirmed yet; the reconciler will ask",
+            "payment callback not confirmed: no checkout request to query yet",
             business_id=business_id,
+            status=result.status.value,
+            **_ids(result),
+        )
+        return None
+    try:
+        gateway = gateways.gateway_for_business(business_id, business["settings"], result.gateway)
+        answer = gateway.query_status(str(checkout_request_id))
+    except (
+        GatewayUnavailable,
+        GatewayDeclined,
+        GatewayConfigError,
+        SecretConfigurationError,
+    ) as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "payment callback not confirmed yet; the reconciler will ask",
+            business_id=business_id,
+            status=result.status.value,
             error=str(exc),
             **_ids(result),
         )
         return None
-    if answer.status is PaymentStatus.PAID:
-        return result  # the callback carries the amount and receipt the query does not
+    if answer.status is PaymentStatus.PENDING:
+        log(
+            logger,
+            logging.WARNING,
+            "payment callback not confirmed: the gateway says the payment is still pending",
+            business_id=business_id,
+            status=result.status.value,
+            **_ids(result),
+        )
+        return None
+    if (answer.status is PaymentStatus.PAID) == (result.status is PaymentStatus.PAID):
+        return result  # the callback carries the amount, receipt and reason the query may not
     log(
         logger,
         logging.WARNING,
-        "paid callback contradicted by the status query",
+        "payment callback contradicted by the status query",
         business_id=business_id,
+        status=result.status.value,
         query_status=answer.status.value,
         **_ids(result),
     )
-    return None if answer.status is PaymentStatus.PENDING else answer
+    return answer
 
 
 def _ids(result: PaymentResult) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 `start_checkout` uses its own pooled connections and never touches the conversation row, so a
 caller holding that row's lock (FOR NO KEY UPDATE) cannot deadlock with it. Each attempt is
 claimed by its idempotency key before the push, and the push is sent outside any transaction,
-so a retried customer turn never prompts the customer twice.
+so a retried customer turn never prompts the customer twice. A number other than the customer's
+own is capped per customer and per number (`duka.ratelimit.other_payer_allowed`), counted and
+recorded under one boutique-wide lock; asking the customer to confirm it is the chat's job
+(`duka.orchestrator.payer_confirmation`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from duka.orders.pricing import CartLine, DeliveryDetails, price_order, same_ord
 from duka.orders.push import OpenedAttempt, PushOutcome, send_push
 from duka.payments import GatewayConfigError
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
-from duka.ratelimit import stk_push_allowed
+from duka.ratelimit import lock_other_payers, other_payer_allowed, stk_push_allowed
 from duka.secrets import SecretConfigurationError, SecretStoreUnavailable
 from duka.store import businesses
 
@@ -41,6 +44,7 @@ __all__ = [
     "CheckoutStatus",
     "DeliveryDetails",
     "delivery_fee",
+    "is_own_number",
     "latest_order",
     "start_checkout",
 ]
@@ -55,6 +59,7 @@ class CheckoutStatus(StrEnum):
     ALREADY_PENDING = "already_pending"
     EMPTY_CART = "empty_cart"
     TOO_MANY_PUSHES = "too_many_pushes"  # the phone had its hourly share of M-Pesa prompts
+    PAYER_LIMIT = "payer_limit"  # another number than the customer's own: over today's caps
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,10 @@ class _KeyTaken(Exception):
 
 class _TooManyPushes(Exception):
     """The paying phone already had its cap of M-Pesa prompts this hour."""
+
+
+class _PayerLimit(Exception):
+    """Paying from another number than the customer's own is over today's caps."""
 
 
 def order_expiry_s() -> int:
@@ -121,7 +130,7 @@ def start_checkout(
         return _replayed(replayed)
     assert business is not None
     try:
-        gateway = gateways.gateway_for_business(business["settings"])
+        gateway = gateways.gateway_for_business(business_id, business["settings"])
     except (GatewayConfigError, SecretConfigurationError) as exc:
         log(logger, logging.ERROR, "payment gateway misconfigured", error=str(exc), **ids)
         return CheckoutResult(CheckoutStatus.GATEWAY_UNAVAILABLE, None, 0)
@@ -147,6 +156,9 @@ def start_checkout(
     except _TooManyPushes:
         log(logger, logging.WARNING, "M-Pesa prompt cap reached for the paying phone", **ids)
         return CheckoutResult(CheckoutStatus.TOO_MANY_PUSHES, None, 0)
+    except _PayerLimit:
+        log(logger, logging.WARNING, "cap reached for paying from another number", **ids)
+        return CheckoutResult(CheckoutStatus.PAYER_LIMIT, None, 0)
     except (_AlreadyPending, _KeyTaken):
         # Lost a race: to the same turn (replay its result) or to another open order.
         with tenant_transaction(business_id) as conn:
@@ -161,6 +173,14 @@ def start_checkout(
         )
     outcome = send_push(gateway, opened)
     return CheckoutResult(_PUSH_STATUS[outcome], opened.order_id, opened.amount_kes)
+
+
+def is_own_number(pay_phone: str, customer_phone: str) -> bool:
+    """Whether `pay_phone` is the customer's own WhatsApp number (which needs no confirmation)."""
+    try:
+        return normalize_kenyan_phone(pay_phone) == normalize_kenyan_phone(customer_phone)
+    except InvalidPhoneNumber:  # a WhatsApp number from abroad is never an M-Pesa number
+        return False
 
 
 def _open_attempt(
@@ -182,6 +202,11 @@ def _open_attempt(
     business_id = str(business["id"])
     if store.pending_order(conn, conversation_id) is not None:
         raise _AlreadyPending()
+    if not is_own_number(pay_phone, customer_phone):
+        # Counted and recorded under one boutique-wide lock, so the caps hold across instances.
+        lock_other_payers(conn, business_id)
+        if not other_payer_allowed(conn, business_id, customer_phone, pay_phone):
+            raise _PayerLimit()
     if not stk_push_allowed(conn, pay_phone):
         raise _TooManyPushes()
     priced = price_order(conn, business["settings"], lines, delivery)

@@ -23,6 +23,7 @@ class PaymentEvent(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     FLAGGED = "flagged"
+    CANCELLED = "cancelled"  # the owner cancelled a flagged order (duka.orders.resolution)
 
 
 @dataclass(frozen=True)

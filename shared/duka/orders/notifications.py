@@ -51,6 +51,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "sw": "Tumepokea malipo yako ya M-Pesa ya {received} kwa oda yako ya {total}. "
         "Duka litayakagua na kuwasiliana nawe hivi karibuni.",
     },
+    "cancelled": {
+        "en": "Your order of {total} has been cancelled by the boutique and the items are back "
+        "on the shelf. The boutique will contact you about your M-Pesa payment of {received}.",
+        "sw": "Oda yako ya {total} imeghairiwa na duka na bidhaa zimerudishwa dukani. Duka "
+        "litawasiliana nawe kuhusu malipo yako ya M-Pesa ya {received}.",
+    },
 }
 
 
@@ -87,8 +93,13 @@ def notify_payment_event(payload: Mapping[str, Any]) -> None:
 
 
 def notification_state(order: Mapping[str, Any]) -> str | None:
-    """What the customer should have been told about this order, e.g. 'paid:1'."""
-    if order["flagged"]:
+    """What the customer should have been told about this order, e.g. 'paid:1'. Once the owner
+    decided a flagged order, the decision is what the customer hears."""
+    if order["flag_resolution"] == "accepted":
+        kind = "paid"
+    elif order["flag_resolution"] == "cancelled":
+        kind = "cancelled"
+    elif order["flagged"]:
         kind = "flagged"
     elif order["status"] in ("paid", "failed", "expired"):
         kind = order["status"]
@@ -114,7 +125,7 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
         text = _TEXT["expired"][language].format(total=kes(order["amount"]))
     else:
         received = store.flagged_amount(conn, order_id)
-        text = _TEXT["flagged"][language].format(
+        text = _TEXT[kind][language].format(
             received=kes(received if received is not None else order["amount"]),
             total=kes(order["amount"]),
         )
@@ -170,8 +181,9 @@ def _paid_text(order: Mapping[str, Any], items: list[dict[str, Any]], language: 
     else:
         when = _TEXT["deliver"][language].format(address=delivery.get("address") or "you")
     receipt = f" · M-Pesa {order['transaction_id']}" if order["transaction_id"] else ""
+    paid = order["amount_received"] if order["amount_received"] is not None else order["amount"]
     return _TEXT["paid"][language].format(
-        lines="\n".join(lines), total=kes(order["amount"]), receipt=receipt, delivery=when
+        lines="\n".join(lines), total=kes(paid), receipt=receipt, delivery=when
     )
 
 

@@ -57,7 +57,7 @@ def send_push(gateway: PaymentGateway, opened: OpenedAttempt) -> PushOutcome:
         amount_kes=opened.amount_kes,
         account_reference=account_reference(opened.order_id),
         description=PUSH_DESCRIPTION,
-        callback_url=gateways.callback_url(gateway.name),
+        callback_url=gateways.callback_url(gateway.name, opened.business_id),
     )
     try:
         accepted = gateway.initiate_stk_push(request)

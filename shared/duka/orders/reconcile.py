@@ -1,6 +1,10 @@
 """The reconciler: M-Pesa callbacks get lost, so every payment still open after a while is
 asked about and its answer applied exactly as a callback would be; orders left unpaid past
-their expiry are expired, their stock released and the customer told."""
+their expiry are expired, their stock released and the customer told.
+
+Flagged orders are skipped: the money M-Pesa reported does not match, so neither a status query
+nor the clock may settle them. They keep their stock until the owner accepts or cancels them
+on the dashboard (`duka.orders.resolution`)."""
 
 from __future__ import annotations
 
@@ -73,7 +77,9 @@ def _reconcile_order(
     queryable = bool(view["checkout_request_id"]) and view["attempt_status"] in OPEN_ATTEMPT
     if queryable and (view["query_due"] or view["expiry_due"]):
         try:
-            gateway = gateways.gateway_for_business(business["settings"], name=view["gateway"])
+            gateway = gateways.gateway_for_business(
+                business_id, business["settings"], name=view["gateway"]
+            )
             result = gateway.query_status(view["checkout_request_id"])
         except (GatewayUnavailable, SecretStoreUnavailable) as exc:
             report.unreachable += 1

@@ -68,12 +68,13 @@ def insert_order(
 def retry_order(
     conn: Connection, order_id: str, *, gateway: str, pay_phone: str, expires_at: datetime
 ) -> int | None:
-    """Reopen a failed order as its next attempt; None if it is no longer failed."""
+    """Reopen a failed order as its next attempt; None if it is no longer failed, or flagged
+    (money arrived after it failed: it stays with the owner, a new order is made instead)."""
     row = conn.execute(
         "UPDATE orders SET status = 'pending', attempt = attempt + 1, failure_reason = NULL,"
         " payment_gateway = %s, pay_phone = %s, expires_at = %s, checkout_request_id = NULL,"
         " mpesa_reference = NULL, updated_at = now() WHERE id = %s AND status = 'failed'"
-        " RETURNING attempt",
+        " AND NOT flagged RETURNING attempt",
         (gateway, pay_phone, expires_at, order_id),
     ).fetchone()
     return None if row is None else int(row["attempt"])
@@ -107,8 +108,10 @@ def attempt_by_key(conn: Connection, idempotency_key: str) -> dict[str, Any] | N
 
 
 def pending_order(conn: Connection, conversation_id: str) -> dict[str, Any] | None:
+    """The conversation's open order. A flagged one waits for the owner, not the customer, so
+    it does not count (its stock stays held until the owner accepts or cancels it)."""
     return conn.execute(
-        "SELECT * FROM orders WHERE conversation_id = %s AND status = 'pending'",
+        "SELECT * FROM orders WHERE conversation_id = %s AND status = 'pending' AND NOT flagged",
         (conversation_id,),
     ).fetchone()
 
@@ -299,14 +302,47 @@ def orders_due(conn: Connection, query_after_s: int, max_rows: int) -> list[dict
     ).fetchall()
 
 
-def flagged_amount(conn: Connection, order_id: str) -> Decimal | None:
-    """What M-Pesa reported for the order's most recently flagged payment."""
-    row = conn.execute(
-        "SELECT amount_received FROM payment_attempts WHERE order_id = %s AND status = 'flagged'"
+def flagged_payment(conn: Connection, order_id: str) -> dict[str, Any] | None:
+    """The order's most recently flagged payment attempt (amount, receipt)."""
+    return conn.execute(
+        "SELECT * FROM payment_attempts WHERE order_id = %s AND status = 'flagged'"
         " ORDER BY answered_at DESC LIMIT 1",
         (order_id,),
     ).fetchone()
+
+
+def flagged_amount(conn: Connection, order_id: str) -> Decimal | None:
+    """What M-Pesa reported for the order's most recently flagged payment."""
+    row = flagged_payment(conn, order_id)
     return None if row is None else row["amount_received"]
+
+
+def accept_flagged(
+    conn: Connection,
+    order_id: str,
+    *,
+    amount_received: Decimal | None,
+    transaction_id: str | None,
+    mpesa_reference: str | None,
+) -> None:
+    """The owner accepts a flagged payment: the pending order is paid with what was received."""
+    conn.execute(
+        "UPDATE orders SET status = 'paid', paid_at = now(), flag_resolution = 'accepted',"
+        " flag_resolved_at = now(), amount_received = %s,"
+        " transaction_id = COALESCE(%s, transaction_id),"
+        " mpesa_reference = COALESCE(mpesa_reference, %s), updated_at = now() WHERE id = %s",
+        (amount_received, transaction_id, mpesa_reference, order_id),
+    )
+
+
+def cancel_flagged(conn: Connection, order_id: str, *, amount_received: Decimal | None) -> None:
+    """The owner cancels a flagged pending order (the money is settled outside Duka)."""
+    conn.execute(
+        "UPDATE orders SET status = 'cancelled', failure_reason = 'cancelled_by_owner',"
+        " flag_resolution = 'cancelled', flag_resolved_at = now(), amount_received = %s,"
+        " updated_at = now() WHERE id = %s",
+        (amount_received, order_id),
+    )
 
 
 def reconcile_view(conn: Connection, order_id: str, query_after_s: int) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ _SETTINGS_READERS: dict[str, Callable[[Mapping[str, str]], GatewayConfig]] = reg
 
 
 def gateway_from_settings(name: str, values: Mapping[str, str]) -> PaymentGateway:
-    """Build the gateway a boutique chose, from `os.environ` or its credentials secret."""
+    """Build the named gateway from settings in `os.environ`'s shape (see duka.orders.gateways)."""
     if name not in GATEWAYS:
         raise GatewayConfigError(
             f"unknown payment gateway {name!r} in the business settings; "

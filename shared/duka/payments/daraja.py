@@ -1,8 +1,8 @@
 """Safaricom Daraja M-Pesa Express (STK push) adapter.
 
 Daraja callbacks are unsigned: they are authenticated by a secret token in the callback path
-(`/webhook/daraja/callback/<token>`), and a PAID callback must be confirmed with
-`query_status` before the order is marked paid.
+(`<callback_url>/<callback_token>`; duka.orders.gateways gives each boutique its own URL and
+token), and every final callback must be confirmed with `query_status` before it is applied.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import httpx
 class StkPushRequest:
     """One attempt to collect an order's payment with an M-Pesa prompt on the customer's phone.
 
-    `callback_url` is the public callback endpoint of the chosen gateway; Daraja appends its
+    `callback_url` is the boutique's callback endpoint at the chosen gateway; Daraja appends its
     secret path token to it, PayLink ignores it (its callback URL is set in PayLink's dashboard).
     """
 
@@ -90,7 +90,8 @@ class PaymentGateway(Protocol):
         ...
 
     def callback_requires_confirmation(self) -> bool:
-        """True when callbacks are unsigned, so a PAID callback must be confirmed by query."""
+        """True when callbacks are unsigned, so a PAID callback must be confirmed by query
+        (failure callbacks are always confirmed: they give stock back)."""
         ...
 
 
@@ -152,7 +153,7 @@ class PayLinkConfig:
 
     @classmethod
     def from_env(cls, values: Mapping[str, str]) -> PayLinkConfig:
-        """Read `os.environ` or a boutique's credentials secret (a JSON object, same keys)."""
+        """Read `os.environ`, or it with a boutique's own keys (duka.orders.gateways)."""
         return cls(
             base_url=values.get("PAYLINK_BASE_URL", "").strip() or "https://api.paylink.co.ke",
             api_key=_required(values, "PAYLINK_API_KEY"),
@@ -180,7 +181,7 @@ class DarajaConfig:
 
     @classmethod
     def from_env(cls, values: Mapping[str, str]) -> DarajaConfig:
-        """Read `os.environ` or a boutique's credentials secret (a JSON object, same keys)."""
+        """Read `os.environ`, or it with a boutique's own keys (duka.orders.gateways)."""
         shortcode = _required(values, "DARAJA_SHORTCODE")
         transaction_type = values.get("DARAJA_TRANSACTION_TYPE", "").strip()
         if transaction_type in ("", "CustomerPayBillOnline"):

@@ -10,7 +10,8 @@ taken from the design document and kept in this one module so it is easy to corr
 - status query: `GET {PAYLINK_BASE_URL}/api/v1/stk-push/<checkout_request_id>`, answered in
   the callback's shape with `status` "pending" until the customer responds.
 - callback: `POST /webhook/paylink/callback` with JSON `status` ("success"/"failed"),
-  `mpesa_reference`, `amount`, `transaction_id`, optionally `reference`, `checkout_request_id`
+  `mpesa_reference`, `amount` (required: a callback without it is refused), `transaction_id`,
+  optionally `reference`, `checkout_request_id`
   and, on failure, `reason` and/or an M-Pesa `result_code`; signed with header
   `X-PayLink-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed with
   PAYLINK_WEBHOOK_SECRET>`.
@@ -134,7 +135,10 @@ class PayLinkGateway:
         body = json_object(response)
         self._raise_for_refusal(response, body)
         try:
-            return _payment_result(body)
+            result = _payment_result(body)
+            if result.status is PaymentStatus.PAID and result.amount_kes is None:
+                raise ValueError("a payment without its amount cannot be checked")
+            return result
         except (KeyError, TypeError, ValueError) as exc:
             raise GatewayUnavailable(f"PayLink sent an unreadable status: {exc}") from exc
 
@@ -154,7 +158,10 @@ class PayLinkGateway:
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise TypeError("the body is not a JSON object")
-            return _payment_result(payload)
+            result = _payment_result(payload)
+            if result.amount_kes is None:
+                raise ValueError("no amount: every PayLink callback states what was asked or paid")
+            return result
         except (KeyError, TypeError, ValueError) as exc:
             raise CallbackRejected(
                 f"PayLink callback is malformed: {exc}", unauthenticated=False

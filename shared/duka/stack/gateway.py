@@ -22,7 +22,8 @@ _HOP_BY_HOP = {
 
 
 class Gateway:
-    """Routes by path prefix to upstream servers, passing body and headers through unchanged."""
+    """Routes by path prefix to upstream servers, passing body and headers through (plus
+    `X-Forwarded-For`, as Google's front end sets it)."""
 
     def __init__(self, routes: dict[str, str]) -> None:
         # Longest prefix first so /webhook/paylink wins over /webhook.
@@ -47,6 +48,11 @@ class Gateway:
             response = Response("no route", status=404)
             return response(environ, start_response)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        # Like Google's front end: append the address the connection came from (the client
+        # may have sent its own entries; only this last one can be trusted).
+        forwarded = request.headers.get("X-Forwarded-For")
+        client = request.remote_addr or "unknown"
+        headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
         try:
             proxied = self.client.request(
                 request.method,

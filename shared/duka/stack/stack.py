@@ -117,6 +117,8 @@ class Stack:
             **LOCAL_PAYMENT_ENV,
             "PRODUCT_IMAGE_DIR": str(self.home / "product-images"),
             "DASHBOARD_SESSION_KEY": LOCAL_DASHBOARD_SESSION_KEY,
+            # Sign-in answers wait out this budget; the local sandbox sends in milliseconds.
+            "DASHBOARD_SIGN_IN_BUDGET_MS": "300",
             **self.extra_env,
         }
         function_ports = self._start_functions(env, logs, pids)

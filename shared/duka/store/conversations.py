@@ -12,14 +12,38 @@ from duka.db.pool import Connection
 def get_or_create_conversation(
     conn: Connection, business_id: str, customer_phone: str, customer_name: str | None
 ) -> dict[str, Any]:
+    """The conversation, created if new; never waits on a turn holding the row's lock.
+
+    An existing row is only read (no UPDATE, no row lock): the webhook must answer Twilio fast
+    even while a turn holds the conversation for up to the model's timeout. The customer's last
+    message time and profile name reach the row in `note_customer_activity`, under the turn's lock.
+    """
     row = conn.execute(
         "INSERT INTO conversations (business_id, customer_phone, customer_name,"
         " last_customer_message_at) VALUES (%s, %s, %s, now())"
-        " ON CONFLICT (business_id, customer_phone) DO UPDATE SET"
-        " customer_name = COALESCE(EXCLUDED.customer_name, conversations.customer_name),"
-        " last_customer_message_at = now(), updated_at = now()"
-        " RETURNING *",
+        " ON CONFLICT (business_id, customer_phone) DO NOTHING RETURNING *",
         (business_id, customer_phone, customer_name),
+    ).fetchone()
+    if row is None:
+        row = conn.execute(
+            "SELECT * FROM conversations WHERE business_id = %s AND customer_phone = %s",
+            (business_id, customer_phone),
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def note_customer_activity(
+    conn: Connection, conversation_id: str, newest: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the customer's newest stored message on the conversation (the 24-hour window and
+    "last seen" read it) with the WhatsApp profile name it came with. Call under the row lock."""
+    row = conn.execute(
+        "UPDATE conversations SET"
+        " last_customer_message_at = GREATEST(last_customer_message_at, %s),"
+        " customer_name = COALESCE(%s, customer_name), updated_at = now()"
+        " WHERE id = %s RETURNING *",
+        (newest["created_at"], (newest.get("metadata") or {}).get("profile_name"), conversation_id),
     ).fetchone()
     assert row is not None
     return row

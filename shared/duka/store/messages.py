@@ -27,13 +27,15 @@ def insert_inbound(
     external_id: str,
     content: str,
     attachments: list[dict[str, Any]],
+    profile_name: str | None,
 ) -> StoredInbound:
     """Store a customer message; a repeated MessageSid returns the stored one unchanged."""
+    metadata = {"profile_name": profile_name} if profile_name else {}
     row = conn.execute(
         "INSERT INTO messages (business_id, conversation_id, role, content, attachments,"
-        " external_id) VALUES (%s, %s, 'customer', %s, %s, %s)"
+        " external_id, metadata) VALUES (%s, %s, 'customer', %s, %s, %s, %s)"
         " ON CONFLICT (business_id, external_id) DO NOTHING RETURNING id",
-        (business_id, conversation_id, content, Jsonb(attachments), external_id),
+        (business_id, conversation_id, content, Jsonb(attachments), external_id, Jsonb(metadata)),
     ).fetchone()
     if row is not None:
         return StoredInbound(str(row["id"]), created=True, answered=False)
@@ -175,13 +177,17 @@ def customer_messages_before(
 
 
 def business_customer_messages_before(
-    conn: Connection, business_id: str, until: datetime, seconds: int
+    conn: Connection, business_id: str, until: datetime, seconds: int, *, per_sender: int
 ) -> int:
-    """Customer messages to this business in the `seconds` up to and including `until`."""
+    """Customer messages to this business in the `seconds` up to and including `until`,
+    counting at most `per_sender` from any one conversation: a sender's messages beyond their
+    own limit are not served, so they must not use up the shop's budget for everyone else."""
     row = conn.execute(
-        "SELECT count(*) AS n FROM messages WHERE business_id = %s AND role = 'customer'"
-        " AND created_at <= %s AND created_at > %s - make_interval(secs => %s)",
-        (business_id, until, until, seconds),
+        "SELECT coalesce(sum(least(n, %s)), 0) AS n FROM ("
+        " SELECT count(*) AS n FROM messages WHERE business_id = %s AND role = 'customer'"
+        " AND created_at <= %s AND created_at > %s - make_interval(secs => %s)"
+        " GROUP BY conversation_id) AS per_conversation",
+        (per_sender, business_id, until, until, seconds),
     ).fetchone()
     return int(row["n"]) if row else 0
 

@@ -33,15 +33,29 @@ class ProductInput:
 
 
 def upsert_products(conn: Connection, business_id: str, items: Sequence[ProductInput]) -> list[str]:
-    """Insert or update by SKU; each change is announced on product-changed via the outbox."""
+    """Insert or update by SKU; each change is announced on product-changed via the outbox.
+
+    An item's stock is what is on the shelf, pieces held by unpaid orders included: the stock
+    left to sell becomes that minus the pieces still reserved (never below 0), so a re-import
+    neither loses a reservation nor, when the order expires and its pieces come back, invents
+    phantom ones. The product row is locked first, so a checkout reserving at the same moment
+    is either counted as held or sees the new stock.
+    """
     ids: list[str] = []
     for item in items:
+        conn.execute(
+            "SELECT id FROM products WHERE business_id = %s AND sku = %s FOR UPDATE",
+            (business_id, item.sku),
+        )
         row = conn.execute(
             "INSERT INTO products (business_id, sku, name, description, price, stock, category,"
             " attrs, images) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (business_id, sku) DO UPDATE SET name = EXCLUDED.name,"
             " description = EXCLUDED.description, price = EXCLUDED.price,"
-            " stock = EXCLUDED.stock, category = EXCLUDED.category, attrs = EXCLUDED.attrs,"
+            " stock = GREATEST(0, EXCLUDED.stock - (SELECT COALESCE(sum(r.quantity), 0)"
+            "   FROM stock_reservations r WHERE r.product_id = products.id"
+            "   AND r.state = 'reserved')),"
+            " category = EXCLUDED.category, attrs = EXCLUDED.attrs,"
             " images = EXCLUDED.images, active = true, updated_at = now() RETURNING id",
             (
                 business_id,
