@@ -3,10 +3,10 @@
 #
 #   ./deploy.sh [--dry-run] [--yes] [function ...]     (default: every functions/*/main.py)
 #
-# Each function ships as a zip of its folder, the shared `duka` package vendored as duka/, and a
-# requirements.txt pinned to the versions installed in .venv. Zips are deterministic, so the
-# object name <function>-<sha256>.zip changes only when the code or a pin changes, and Terraform
-# redeploys exactly the functions whose zip changed.
+# Each function ships as a zip of its folder, the runtime package `duka` vendored as duka/ (never
+# the local harness `duka_local`) and a requirements.txt pinned to the versions installed in .venv.
+# Zips are deterministic, so the object name <function>-<sha256>.zip changes only when the code or
+# a pin changes, and Terraform redeploys exactly the functions whose zip changed.
 #
 # --dry-run  only build the zips (into $DUKA_BUILD_DIR, default build/functions) and print the
 #            rest; needs neither gcloud, terraform nor credentials.

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from bench.common import print_table, summary, write_results
-from duka.stack.processes import free_port, spawn, stop_group, wait_http
-from duka.stack.stack import FUNCTIONS, repo_root
+from duka_local.stack.processes import free_port, spawn, stop_group, wait_http
+from duka_local.stack.stack import registered_functions, repo_root
 
 
 def cold_start_ms(name: str, signature: str, logs: Path) -> float:
@@ -48,7 +48,7 @@ def cold_start_ms(name: str, signature: str, logs: Path) -> float:
 def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="duka-cold-"))
     results = {}
-    for name, spec in FUNCTIONS.items():
+    for name, spec in registered_functions().items():
         results[name] = summary([cold_start_ms(name, spec.signature, logs) for _ in range(3)])
     rows = [[name, r["p50"], r["p95"]] for name, r in results.items()]
     print_table(

@@ -62,7 +62,7 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
     """A private stack on free ports; its environment is applied to this process."""
-    from duka.stack.session import applied_stack
+    from duka_local.stack.session import applied_stack
 
     home = Path(tempfile.mkdtemp(prefix="duka-bench-"))
     with applied_stack(home, extra_env=extra_env or {}, scheduler_interval=0) as env:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.common import print_table, running_stack, summary, write_results
-from duka.sandboxes.gemini_fake import FakeGemini, Reply
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.journeys import create_demo_boutique, customer_phone
 
 QUERIES = [

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from bench.common import print_table, running_stack, write_results
-from duka.sandboxes.gemini_fake import FakeGemini, Reply
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.journeys import create_demo_boutique, customer_phone, red_dress_photo
 
 # Gemini 2.5 Flash paid tier, USD per 1M tokens, as published on 2026-11-01.

@@ -34,7 +34,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from bench.common import print_table, write_results
-from duka.simulator import WhatsAppSimulator
+from duka_local.simulator import WhatsAppSimulator
 
 CATALOGUE = """sku,name,description,price,stock,category,colors,sizes,images
 C-D1,Blue Floral Midi Dress,Chiffon midi with blue floral print,2500,3,dress,blue;white,S;M;L,
@@ -114,7 +114,7 @@ class Tally:
 def chaos_stack(home: Path) -> Iterator[dict[str, str]]:
     """A private stack tuned for the run (fast sweep and reconciler, scheduler every second)."""
     from duka.db.pool import close_pools
-    from duka.stack.stack import Stack, StackPorts
+    from duka_local.stack.stack import Stack, StackPorts
 
     stack = Stack(home=home, ports=StackPorts.random(), extra_env=CHAOS_ENV, scheduler_interval=1)
     env = stack.up()

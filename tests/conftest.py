@@ -38,7 +38,7 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The whole local stack on free ports; its environment is applied to this process."""
-    from duka.stack.session import applied_stack
+    from duka_local.stack.session import applied_stack
 
     with applied_stack(tmp_path_factory.mktemp("duka-home"), scheduler_interval=2.0) as env:
         yield env
@@ -75,7 +75,7 @@ def boutique(stack: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture()
 def phone(stack: dict[str, str], boutique: dict[str, str]) -> Any:
-    from duka.simulator import WhatsAppSimulator
+    from duka_local.simulator import WhatsAppSimulator
 
     return WhatsAppSimulator(
         webhook_base_url=stack["WEBHOOK_BASE_URL"],

@@ -7,20 +7,20 @@ from typing import Any
 
 import httpx
 
-from duka.simulator import WhatsAppSimulator
+from duka_local.simulator import WhatsAppSimulator
 from tests.conftest import random_kenyan_number
 
-DEMO_CSV = Path(__file__).resolve().parents[1] / "shared" / "duka" / "demo" / "catalogue.csv"
+DEMO_CSV = Path(__file__).resolve().parents[1] / "shared" / "duka_local" / "demo" / "catalogue.csv"
 
 
 def create_demo_boutique(settings: dict[str, Any] | None = None) -> dict[str, str]:
     import csv
 
     from duka.catalog.importer import import_catalogue
-    from duka.cli import DEMO_NAME
     from duka.db.pool import transaction
-    from duka.demo.images import write_demo_images
     from duka.store.businesses import create_business
+    from duka_local.cli import DEMO_NAME
+    from duka_local.demo.images import write_demo_images
 
     with DEMO_CSV.open() as handle:
         write_demo_images(
@@ -59,7 +59,7 @@ def say(
 
 
 def red_dress_photo(tmp_path: Path) -> Path:
-    from duka.demo.images import swatch_png
+    from duka_local.demo.images import swatch_png
 
     path = tmp_path / "red-dress.png"
     path.write_bytes(swatch_png(["red"], size=128))

@@ -39,7 +39,7 @@ def test_cli_import_of_a_bad_file_imports_nothing(stack, boutique, admin_db, tmp
         [
             sys.executable,
             "-m",
-            "duka.cli",
+            "duka_local.cli",
             "products",
             "import",
             str(bad),
@@ -70,7 +70,7 @@ def test_cli_import_with_wait_returns_when_products_are_searchable(
         [
             sys.executable,
             "-m",
-            "duka.cli",
+            "duka_local.cli",
             "products",
             "import",
             str(good),

@@ -239,7 +239,7 @@ def test_locally_the_code_is_also_in_the_log(app, stack, shop, caplog):
 def test_duka_owner_add_lets_a_phone_sign_in(app, stack, admin_db):
     import argparse
 
-    from duka.owner_cli import register
+    from duka_local.owner_cli import register
 
     shop = create_owned_boutique(admin_db, name="Pendo Boutique")
     newcomer = random_kenyan_number()

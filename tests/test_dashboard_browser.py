@@ -245,7 +245,7 @@ def test_owner_takes_over_a_chat_and_replies_on_whatsapp(
 
 def buy_on_whatsapp(stack: dict[str, str], shop: Shop, name: str) -> Any:
     """A customer buys a kitenge skirt through the agent and pays the M-Pesa prompt."""
-    from duka.sandbox_cli import answer_prompt, pending_prompt
+    from duka_local.sandbox_cli import answer_prompt, pending_prompt
 
     customer = customer_phone(stack, shop.number)
     customer.profile_name = name

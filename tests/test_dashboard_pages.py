@@ -32,7 +32,7 @@ def customer_phone_of(admin_db: Any, conversation_id: str) -> str:
 
 
 def png_bytes(colour: str = "red") -> bytes:
-    from duka.demo.images import swatch_png
+    from duka_local.demo.images import swatch_png
 
     return swatch_png([colour], size=64)
 
@@ -475,7 +475,9 @@ def test_customers_show_orders_lifetime_value_sizes_and_colours(owner, shop, adm
     page = owner.get(f"/dashboard/customers/{chat}").text
 
     assert "Loyal Customer" in listing and "KES 5,000" in listing
-    assert "L, M" in listing and "blue" in listing and "XL" not in listing
+    row = listing[listing.index("Loyal Customer") :]
+    row = row[: row.index("</tr>")] if "</tr>" in row else row
+    assert "L, M" in row and "blue" in row and "XL" not in row  # a failed order's size is no habit
     assert "Dress A" in page and "Dress C" in page and "Payment failed" in page
     assert "Niaje, mna dresses?" in page  # the conversation
 

@@ -19,7 +19,7 @@ from flask import Flask
 from duka import whatsapp
 from duka.config import ConfigError, get_settings
 from duka.dashboard import codes
-from duka.sandboxes.twilio_sandbox import TwilioSandbox
+from duka_local.sandboxes.twilio_sandbox import TwilioSandbox
 from tests.conftest import random_kenyan_number
 from tests.dashboard_helpers import (
     CODE,

@@ -24,7 +24,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from duka.cli import main as duka_cli
 from duka.config import get_settings
 from duka.db import pool
 from duka.db.migrate import migrate, migration_files
@@ -34,7 +33,8 @@ from duka.db.role_check import (
     assert_app_role_is_safe,
     require_safe_database_role,
 )
-from duka.stack.processes import free_port
+from duka_local.cli import main as duka_cli
+from duka_local.stack.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 API_ROLES = ("anon", "authenticated")

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 import zipfile
@@ -22,13 +23,29 @@ PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)$")
 pytestmark = pytest.mark.skipif(not FUNCTIONS, reason="no functions/*/main.py to package yet")
 
 
-def dry_run(build_dir: Path) -> dict[str, bytes]:
-    """Run ./deploy.sh --dry-run into build_dir; return the zips it built, by file name."""
+def dry_run(build_dir: Path, repo: Path = REPO) -> dict[str, bytes]:
+    """Run repo's ./deploy.sh --dry-run into build_dir; return the zips it built, by file name."""
     env = {**os.environ, "DUKA_BUILD_DIR": str(build_dir)}
     subprocess.run(
-        [str(REPO / "deploy.sh"), "--dry-run"], env=env, check=True, capture_output=True, timeout=60
+        [str(repo / "deploy.sh"), "--dry-run"], env=env, check=True, capture_output=True, timeout=60
     )
     return {path.name: path.read_bytes() for path in sorted(build_dir.glob("*.zip"))}
+
+
+def copy_of_repo(destination: Path) -> Path:
+    """A copy of what deploy.sh reads (script, pyproject, functions, shared), sharing .venv."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    destination.mkdir()
+    for name in ("deploy.sh", "pyproject.toml"):
+        shutil.copy2(REPO / name, destination / name)
+    for name in ("functions", "shared"):
+        shutil.copytree(REPO / name, destination / name, ignore=ignore)
+    (destination / ".venv").symlink_to(REPO / ".venv")
+    return destination
+
+
+def append_comment(path: Path) -> None:
+    path.write_text(path.read_text() + "# an edit\n")
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +94,34 @@ def test_requirements_pin_every_runtime_dependency_exactly(
     assert [line for line, pin in zip(lines, pins, strict=True) if not pin] == []
     assert runtime <= pinned
     assert not {"pytest", "mypy", "ruff"} & pinned
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_zip_holds_only_the_runtime_package_never_the_local_harness(
+    zips: dict[str, bytes], function: str
+) -> None:
+    names = zip_of(zips, function).namelist()
+
+    assert not [name for name in names if name.startswith("duka_local/")]
+    harness_parts = {"stack", "sandboxes", "demo", "simulator.py", "cli.py", "sandbox_cli.py"}
+    assert not [name for name in names if harness_parts & set(name.split("/")[1:2])]
+
+
+def test_a_change_to_the_local_harness_changes_no_function_zip(tmp_path: Path) -> None:
+    repo = copy_of_repo(tmp_path / "repo")
+    before = dry_run(tmp_path / "before", repo)
+    append_comment(repo / "shared" / "duka_local" / "sandboxes" / "paylink_sandbox.py")
+    append_comment(repo / "shared" / "duka_local" / "stack" / "stack.py")
+    (repo / "shared" / "duka_local" / "demo" / "catalogue.csv").write_text("sku\n")
+
+    assert dry_run(tmp_path / "after", repo).keys() == before.keys()
+
+
+def test_a_change_to_the_runtime_package_changes_every_function_zip(tmp_path: Path) -> None:
+    repo = copy_of_repo(tmp_path / "repo")
+    before = dry_run(tmp_path / "before", repo)
+    append_comment(repo / "shared" / "duka" / "__init__.py")
+
+    after = dry_run(tmp_path / "after", repo)
+    assert len(after) == len(before) == len(FUNCTIONS)
+    assert not after.keys() & before.keys()

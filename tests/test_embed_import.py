@@ -12,8 +12,8 @@ from duka.catalog.image_store import LocalImageStore
 from duka.catalog.importer import import_catalogue, progress_printer
 from duka.catalog.search import SearchQuery, search_products
 from duka.db.pool import tenant_transaction, transaction
-from duka.images.synthetic import garment_photo
 from duka.store.businesses import create_business
+from duka_local.demo.synthetic import garment_photo
 from tests.conftest import random_kenyan_number
 
 HEADER = "sku,name,description,price,stock,category,colors,sizes,images\n"

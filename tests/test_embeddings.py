@@ -16,7 +16,7 @@ from duka.config import ConfigError
 from duka.db.pool import tenant_transaction, transaction
 from duka.embeddings import get_embedder, get_embedding_settings
 from duka.embeddings.local import LocalEmbedder
-from duka.sandboxes.gemini_fake import FakeGemini, ServerError
+from duka_local.sandboxes.gemini_fake import FakeGemini, ServerError
 from tests.conftest import random_kenyan_number
 from tests.test_image_analysis import gemini_online  # noqa: F401  (fixture)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from duka.config import get_settings
 from duka.llm import GeminiClient, GeminiEmbedder, LLMResult, LLMUnavailable, get_gemini_client
-from duka.sandboxes.gemini_fake import (
+from duka_local.sandboxes.gemini_fake import (
     Blocked,
     FakeGemini,
     InvalidJson,

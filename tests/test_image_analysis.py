@@ -9,10 +9,10 @@ import pytest
 
 from duka.images.analysis import ImageUnreadable, analyze_image
 from duka.images.pixels import analyze_pixels
-from duka.images.synthetic import garment_photo
-from duka.sandboxes.gemini_fake import FakeGemini, Reply, ServerError
+from duka_local.demo.synthetic import garment_photo
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply, ServerError
 
-DEMO_IMAGES = Path(__file__).parents[1] / "shared" / "duka" / "demo" / "images"
+DEMO_IMAGES = Path(__file__).parents[1] / "shared" / "duka_local" / "demo" / "images"
 
 
 @pytest.fixture()

@@ -91,7 +91,7 @@ def test_a_catalogue_row_naming_a_bomb_is_an_import_error_naming_the_file(bomb: 
 
 
 def test_a_normal_photo_still_decodes(tmp_path: Path) -> None:
-    from duka.images.synthetic import garment_photo
+    from duka_local.demo.synthetic import garment_photo
 
     assert analyze_image(garment_photo("dress", ["red"], seed=2), "image/jpeg").colors == ("red",)
     assert content_type_of(flat_png(640, 480)) == "image/png"

@@ -12,10 +12,16 @@ from typing import Any
 
 import pytest
 
-from duka.catalog.image_store import LocalImageStore, SupabaseImageStore, store_image
-from duka.images.synthetic import garment_photo
+from duka.catalog.image_store import (
+    LocalImageStore,
+    SupabaseImageStore,
+    get_image_store,
+    store_image,
+)
+from duka.config import ConfigError
+from duka_local.demo.synthetic import garment_photo
 
-DEMO_IMAGES = Path(__file__).parents[1] / "shared" / "duka" / "demo" / "images"
+DEMO_IMAGES = Path(__file__).parents[1] / "shared" / "duka_local" / "demo" / "images"
 # Shaped like a Supabase service-role JWT (the client checks the shape, never the signature).
 FAKE_SERVICE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJl"
 
@@ -72,6 +78,18 @@ def test_local_store_keeps_one_copy_per_picture(tmp_path: Path) -> None:
     again = store_image(store, "shop-1", str(DEMO_IMAGES / "NY-D002.png"), tmp_path)
     assert first == again and Path(first).read_bytes() == (DEMO_IMAGES / "NY-D002.png").read_bytes()
     assert len(list((tmp_path / "images" / "shop-1").iterdir())) == 1
+
+
+def test_without_supabase_or_a_folder_the_store_refuses_instead_of_guessing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "PRODUCT_IMAGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="PRODUCT_IMAGE_DIR"):
+        get_image_store()
+
+    monkeypatch.setenv("PRODUCT_IMAGE_DIR", str(tmp_path))
+    assert get_image_store() == LocalImageStore(tmp_path)
 
 
 def test_image_urls_are_kept_as_they_are(tmp_path: Path) -> None:

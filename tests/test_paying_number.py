@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from duka.orders.checkout import CheckoutStatus
-from duka.simulator import WhatsAppSimulator
+from duka_local.simulator import WhatsAppSimulator
 from tests.conftest import random_kenyan_number
 from tests.journeys import customer_phone, sandbox_pushes, say
 from tests.payments_support import Shop, as_app_role, wait_until

@@ -36,8 +36,8 @@ from duka.payments.daraja import TOKEN_PATH
 from duka.payments.gateway import RetryPolicy, registry
 from duka.payments.paylink import PUSH_PATH as PAYLINK_PUSH_PATH
 from duka.payments.paylink import SIGNATURE_HEADER, sign
-from duka.sandboxes.daraja_sandbox import DarajaSandbox
-from duka.sandboxes.paylink_sandbox import PayLinkSandbox
+from duka_local.sandboxes.daraja_sandbox import DarajaSandbox
+from duka_local.sandboxes.paylink_sandbox import PayLinkSandbox
 
 WEBHOOK_SECRET = "paylink-webhook-secret"
 CALLBACK_TOKEN = "daraja-path-token"

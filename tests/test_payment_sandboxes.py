@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from duka.payments.daraja import nairobi_timestamp, stk_password
-from duka.sandboxes.daraja_sandbox import DarajaSandbox
-from duka.sandboxes.paylink_sandbox import PayLinkSandbox
+from duka_local.sandboxes.daraja_sandbox import DarajaSandbox
+from duka_local.sandboxes.paylink_sandbox import PayLinkSandbox
 
 SHORTCODE = "174379"
 PASSKEY = "passkey"

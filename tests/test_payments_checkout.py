@@ -15,7 +15,7 @@ from duka.orders.checkout import CheckoutResult, CheckoutStatus
 from duka.orders.gateways import boutique_secret_name
 from duka.orders.reservations import set_size_stock
 from duka.secrets import env_var_name, get_secret_store
-from duka.stack.stack import LOCAL_PAYMENT_ENV
+from duka_local.stack.stack import LOCAL_PAYMENT_ENV
 from tests.conftest import random_kenyan_number
 from tests.payments_support import Shop, as_app_role
 

@@ -106,7 +106,7 @@ def test_delivery_fee_follows_the_area_with_business_overrides():
 
 
 def test_chat_shows_the_prompt_and_the_right_pin_pays(shop, phone):
-    from duka.sandbox_cli import answer_prompt, pending_prompt
+    from duka_local.sandbox_cli import answer_prompt, pending_prompt
 
     order_id = open_order(shop, phone)
     prompt = pending_prompt(shop.env, phone.customer_number)
@@ -128,7 +128,7 @@ def test_chat_shows_the_prompt_and_the_right_pin_pays(shop, phone):
 
 
 def test_sandbox_command_answers_a_prompt_by_reference(shop, phone, capsys):
-    from duka.sandbox_cli import cmd_mpesa, register
+    from duka_local.sandbox_cli import cmd_mpesa, register
 
     order_id = open_order(shop, phone)
     [push] = shop.pushes(order_id)

@@ -16,12 +16,12 @@ import pytest
 
 from duka.catalog.search import ProductHit, SearchQuery, search_products, search_similar_products
 from duka.db.pool import Connection, tenant_transaction
-from duka.images.synthetic import garment_photo
-from duka.sandboxes.gemini_fake import FakeGemini, Reply
+from duka_local.demo.synthetic import garment_photo
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.conftest import random_kenyan_number
 from tests.test_image_analysis import gemini_online  # noqa: F401  (fixture)
 
-DEMO_CSV = Path(__file__).parents[1] / "shared" / "duka" / "demo" / "catalogue.csv"
+DEMO_CSV = Path(__file__).parents[1] / "shared" / "duka_local" / "demo" / "catalogue.csv"
 SEARCH_SET = Path(__file__).parent / "data" / "search_set.jsonl"
 MIN_RECALL_AT_3 = 0.8
 

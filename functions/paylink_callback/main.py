@@ -9,13 +9,10 @@ import logging
 import functions_framework
 from flask import Request, Response
 
-from duka.config import ConfigError
-from duka.db.pool import DatabaseUnavailable
 from duka.db.role_check import require_safe_database_role
+from duka.errors import DukaError, Misconfigured, http_status, public_reason
 from duka.logs import configure_logging, log
 from duka.orders.callbacks import handle_callback
-from duka.payments import CallbackRejected, GatewayConfigError
-from duka.secrets import SecretStoreUnavailable
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS
@@ -50,13 +47,11 @@ def paylink_callback(request: Request) -> Response:
     gateway, business_id, path_token = route
     try:
         handle_callback(gateway, dict(request.headers), request.get_data(), path_token, business_id)
-    except CallbackRejected as exc:
-        log(logger, logging.WARNING, "payment callback rejected", gateway=gateway, error=str(exc))
-        return Response(str(exc), status=401 if exc.unauthenticated else 400)
-    except (DatabaseUnavailable, SecretStoreUnavailable):
-        return Response("temporarily unavailable", status=503)
-    except (GatewayConfigError, ConfigError) as exc:
-        log(logger, logging.ERROR, "payment gateway misconfigured", gateway=gateway, error=str(exc))
-        return Response("payment gateway not configured", status=500)
+    except DukaError as exc:
+        # Rejected: 401 forged, 400 unreadable. Transient: 503, so the gateway sends it again.
+        # Misconfigured: 500, and an error line for the operator.
+        level = logging.ERROR if isinstance(exc, Misconfigured) else logging.WARNING
+        log(logger, level, "payment callback not applied", gateway=gateway, error=str(exc))
+        return Response(public_reason(exc), status=http_status(exc))
     body = json.dumps(ACKNOWLEDGEMENTS[gateway])
     return Response(body, status=200, mimetype="application/json")

@@ -1,7 +1,9 @@
 """Pub/Sub function (inbound-messages): answer the conversation. Raising makes Pub/Sub retry.
 
 The same function receives the dead letters of inbound-messages (events Pub/Sub gave up on
-after bounded retries) and flags them for the owner, so no message is dropped silently.
+after bounded retries) and flags them for the owner, so no message is dropped silently. That is
+why every error raises here, Rejected ones too: acknowledged, an unanswerable message would
+reach no owner, and the sweep would publish it again every minute.
 """
 
 import functions_framework

@@ -1,10 +1,11 @@
-"""Pub/Sub function (scheduled-jobs, fed by Cloud Scheduler): background sweeps and relays."""
+"""Pub/Sub function (scheduled-jobs, fed by Cloud Scheduler): background sweeps and relays.
+A Transient failure raises so Pub/Sub retries; a Rejected one is logged and acknowledged."""
 
 import functions_framework
 from cloudevents.http import CloudEvent
 
 from duka.db.role_check import require_safe_database_role
-from duka.events import decode_push
+from duka.events import acknowledge_rejected, decode_push
 from duka.jobs import run_job
 from duka.logs import configure_logging
 
@@ -15,4 +16,6 @@ require_safe_database_role()  # refuses to start as a role that could bypass RLS
 @functions_framework.cloud_event
 def scheduled_jobs(event: CloudEvent) -> None:
     payload, attributes = decode_push(event.data)
-    run_job(attributes.get("job") or payload.get("job", ""))
+    job = attributes.get("job") or payload.get("job", "")
+    with acknowledge_rejected("scheduled_jobs", event_id=event["id"], job=job):
+        run_job(job)

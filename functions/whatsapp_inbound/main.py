@@ -1,15 +1,18 @@
 """HTTP function: Twilio's WhatsApp webhook. Verify, store, publish, acknowledge — nothing slow."""
 
+import logging
+
 import functions_framework
 from flask import Request, Response
 
-from duka.db.pool import DatabaseUnavailable
 from duka.db.role_check import require_safe_database_role
-from duka.inbound import ForgedSignature, MalformedWebhook, UnknownBusiness, accept_inbound
-from duka.logs import configure_logging
+from duka.errors import DukaError, Misconfigured, http_status, public_reason
+from duka.inbound import accept_inbound
+from duka.logs import configure_logging, log
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS
+logger = logging.getLogger("whatsapp_inbound")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Twilio's webhook bodies are a few kilobytes; anything far larger is not from Twilio.
@@ -26,13 +29,10 @@ def whatsapp_inbound(request: Request) -> Response:
         return Response("request body too large", status=413)
     try:
         accept_inbound(request.form.to_dict(), request.headers.get("X-Twilio-Signature"))
-    except ForgedSignature:
-        return Response("invalid Twilio signature", status=403)
-    except UnknownBusiness as exc:
-        return Response(str(exc), status=404)
-    except MalformedWebhook as exc:
-        return Response(str(exc), status=400)
-    except DatabaseUnavailable:
-        # Not stored: a 5xx makes Twilio retry the webhook.
-        return Response("temporarily unavailable", status=503)
+    except DukaError as exc:
+        if isinstance(exc, Misconfigured):
+            log(logger, logging.ERROR, "webhook misconfigured", error=str(exc))
+        # Twilio's docs answer a forged signature with 403. A Transient error stored nothing,
+        # and its 503 makes Twilio retry the webhook.
+        return Response(public_reason(exc), status=http_status(exc, not_authentic=403))
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")

@@ -1,135 +1,29 @@
-# The function registry: adding a function is adding one entry here (and functions/<name>/main.py).
-#   name         the functions/ folder; at most 15 characters (service account ids cap at 30)
-#   trigger      "http" or "pubsub"; topic is the triggering topic for "pubsub", null for "http"
-#   public       HTTP only: callable by anyone (webhooks, the owner dashboard); checks its own auth
-#   secrets      env var names; each is the Secret Manager secret lower(NAME) with "_" -> "-"
-#   publishes    topics the function may publish to
-#   boutique_secrets  may read per-boutique credential secrets (local.boutique_secret_prefix*);
-#                only functions that push or query payments, never the dashboard
+# The function registry is functions/manifest.json, which the local stack reads too: adding a
+# function is adding one entry there (and functions/<name>/main.py). infra/README.md, "Adding a
+# function", explains each field; this map is its Terraform shape.
 locals {
   # duka.orders.gateways derives every boutique's secret name as boutique-<business_id>-<gateway>.
   boutique_secret_prefix = "boutique-"
 
-  # What PayLinkConfig / DarajaConfig.from_env need to start a payment or query its status.
-  payment_gateway_secrets = [
-    "PAYLINK_API_KEY", "PAYLINK_USERNAME", "PAYLINK_WEBHOOK_SECRET",
-    "DARAJA_CONSUMER_KEY", "DARAJA_CONSUMER_SECRET", "DARAJA_PASSKEY", "DARAJA_CALLBACK_TOKEN",
-  ]
+  manifest = jsondecode(file("${path.module}/../../functions/manifest.json"))
 
   functions = {
-    whatsapp_inbound = {
-      trigger          = "http"
-      topic            = null
-      entry_point      = "whatsapp_inbound"
-      public           = true
-      memory           = "512Mi"
-      cpu              = "1"
-      timeout          = 30
-      max_instances    = 20
-      concurrency      = 40
-      secrets          = ["DATABASE_URL", "TWILIO_AUTH_TOKEN"]
-      publishes        = ["inbound-messages"]
-      boutique_secrets = false
-    }
-    paylink_callback = {
-      trigger       = "http"
-      topic         = null
-      entry_point   = "paylink_callback"
-      public        = true
-      memory        = "512Mi"
-      cpu           = "1"
-      timeout       = 30
-      max_instances = 10
-      concurrency   = 40
-      # Daraja callbacks are unsigned: the callback confirms with the gateway's query API.
-      secrets          = concat(["DATABASE_URL"], local.payment_gateway_secrets)
-      publishes        = ["payment-events"]
-      boutique_secrets = true
-    }
-    dashboard = {
-      trigger       = "http"
-      topic         = null
-      entry_point   = "dashboard"
-      public        = true
-      memory        = "512Mi"
-      cpu           = "1"
-      timeout       = 60
-      max_instances = 5
-      concurrency   = 20
-      secrets = [
-        "DATABASE_URL", "DASHBOARD_SESSION_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-        "SUPABASE_SERVICE_ROLE_KEY",
-      ]
-      # "Hand back" republishes the customer's waiting messages. The settings page shows payment
-      # status from the database: the dashboard never reads a boutique's credentials.
-      publishes        = ["product-changed", "inbound-messages"]
-      boutique_secrets = false
-    }
-    process_message = {
-      trigger       = "pubsub"
-      topic         = "inbound-messages"
-      entry_point   = "process_message"
-      public        = false
-      memory        = "1Gi"
-      cpu           = "1"
-      timeout       = 300
-      max_instances = 20
-      concurrency   = 8
-      secrets = concat(
-        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "GEMINI_API_KEY"],
-        local.payment_gateway_secrets,
-      )
-      publishes        = []
-      boutique_secrets = true
-    }
-    embed_product = {
-      trigger          = "pubsub"
-      topic            = "product-changed"
-      entry_point      = "embed_product"
-      public           = false
-      memory           = "512Mi"
-      cpu              = "1"
-      timeout          = 120
-      max_instances    = 5
-      concurrency      = 4
-      secrets          = ["DATABASE_URL", "GEMINI_API_KEY", "SUPABASE_SERVICE_ROLE_KEY"]
-      publishes        = []
-      boutique_secrets = false
-    }
-    process_payment = {
-      trigger       = "pubsub"
-      topic         = "payment-events"
-      entry_point   = "process_payment"
-      public        = false
-      memory        = "512Mi"
-      cpu           = "1"
-      timeout       = 120
-      max_instances = 10
-      concurrency   = 8
-      secrets = concat(
-        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
-        local.payment_gateway_secrets,
-      )
-      publishes        = []
-      boutique_secrets = true
-    }
-    # One instance, one request at a time: overlapping sweeps would only race each other.
-    scheduled_jobs = {
-      trigger       = "pubsub"
-      topic         = "scheduled-jobs"
-      entry_point   = "scheduled_jobs"
-      public        = false
-      memory        = "512Mi"
-      cpu           = "1"
-      timeout       = 120
-      max_instances = 1
-      concurrency   = 1
-      secrets = concat(
-        ["DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
-        local.payment_gateway_secrets,
-      )
-      publishes        = ["inbound-messages", "payment-events", "product-changed"]
-      boutique_secrets = true
+    for name, f in local.manifest.functions : name => {
+      trigger       = f.trigger
+      topic         = f.topic
+      entry_point   = f.entry_point
+      public        = length(f.public_paths) > 0 # webhooks and the dashboard check their own auth
+      memory        = f.resources.memory
+      cpu           = f.resources.cpu
+      timeout       = f.resources.timeout
+      max_instances = f.resources.max_instances
+      concurrency   = f.resources.concurrency
+      # Functions that push or query payments get the gateway secrets PayLinkConfig /
+      # DarajaConfig.from_env need, and may read per-boutique credential secrets.
+      secrets          = concat(f.secrets, f.pays ? local.manifest.payment_gateway_secrets : [])
+      publishes        = f.publishes
+      boutique_secrets = f.pays
+      dead_letters     = f.dead_letters
     }
   }
 

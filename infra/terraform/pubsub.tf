@@ -72,18 +72,21 @@ resource "google_pubsub_topic_iam_member" "function_publishes" {
   member = google_service_account.function[each.value.function].member
 }
 
-# Messages that exhausted their retries reach process_message once more, as dead letters: it
-# marks them and flags the chat for the owner (the topic path in the URL tells it apart).
-resource "google_pubsub_subscription" "inbound_dead_letter_handler" {
-  name                 = "inbound-messages-dead-letter-handler"
-  topic                = google_pubsub_topic.dead_letter["inbound-messages"].id
+# Messages that exhausted their retries reach a function with "dead_letters" (process_message)
+# once more: it marks them and flags the chat for the owner (the topic path in the URL tells it
+# apart).
+resource "google_pubsub_subscription" "dead_letter_handler" {
+  for_each = { for name, f in local.pubsub_functions : name => f if f.dead_letters }
+
+  name                 = "${each.value.topic}-dead-letter-handler"
+  topic                = google_pubsub_topic.dead_letter[each.value.topic].id
   labels               = { app = "duka" }
   ack_deadline_seconds = 60
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.function["process_message"].service_config[0].uri}/${google_pubsub_topic.dead_letter["inbound-messages"].id}"
+    push_endpoint = "${google_cloudfunctions2_function.function[each.key].service_config[0].uri}/${google_pubsub_topic.dead_letter[each.value.topic].id}"
     oidc_token {
-      service_account_email = google_service_account.trigger["process_message"].email
+      service_account_email = google_service_account.trigger[each.key].email
     }
   }
 
@@ -95,4 +98,9 @@ resource "google_pubsub_subscription" "inbound_dead_letter_handler" {
   expiration_policy {
     ttl = ""
   }
+}
+
+moved {
+  from = google_pubsub_subscription.inbound_dead_letter_handler
+  to   = google_pubsub_subscription.dead_letter_handler["process_message"]
 }

@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from duka.errors import Misconfigured
 
-class ConfigError(RuntimeError):
-    """A configuration mistake: fail fast and name the variable."""
+
+class ConfigError(Misconfigured):
+    """A setting is missing or wrong: fail fast and name the variable."""
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from duka.config import get_settings
+from duka.errors import Rejected, Transient
+from duka.logs import log
 
 INBOUND_MESSAGES = "inbound-messages"
 PAYMENT_EVENTS = "payment-events"
@@ -20,9 +25,10 @@ TOPICS = (INBOUND_MESSAGES, PAYMENT_EVENTS, PRODUCT_CHANGED, SCHEDULED_JOBS)
 # stack (benchmarks run several in turn) must not keep publishing to the first one.
 _publishers: dict[str | None, Any] = {}
 _lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
-class PublishFailed(RuntimeError):
+class PublishFailed(Transient):
     """Transient: the event was not accepted by Pub/Sub."""
 
 
@@ -58,3 +64,25 @@ def decode_push(event_data: Any) -> tuple[dict[str, Any], dict[str, str]]:
     raw = base64.b64decode(message.get("data", "") or b"")
     payload = json.loads(raw) if raw else {}
     return payload, dict(message.get("attributes") or {})
+
+
+@contextmanager
+def acknowledge_rejected(function: str, **ids: Any) -> Iterator[None]:
+    """Around a Pub/Sub function's work: raise to retry, return to acknowledge.
+
+    A Rejected event is logged and acknowledged, since delivering it again cannot change the
+    outcome. Transient, Misconfigured and unexpected errors propagate: Pub/Sub redelivers, and
+    after the subscription's bounded attempts moves the event to its dead-letter topic.
+    """
+    try:
+        yield
+    except Rejected as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "event rejected; acknowledged without retry",
+            function=function,
+            error=str(exc),
+            error_type=type(exc).__name__,
+            **ids,
+        )

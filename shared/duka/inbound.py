@@ -11,6 +11,7 @@ from typing import Any
 from duka import events
 from duka.config import get_settings
 from duka.db.pool import transaction
+from duka.errors import NotAuthentic, Rejected
 from duka.logs import log
 from duka.store import businesses, conversations, messages
 from duka.whatsapp import bare_number, signature_is_valid
@@ -24,15 +25,11 @@ MAX_FIELD_CHARS = 2048
 _WHATSAPP_NUMBER = re.compile(r"\+?\d{7,15}")
 
 
-class ForgedSignature(Exception):
+class ForgedSignature(NotAuthentic):
     """The request was not signed by Twilio with our auth token."""
 
 
-class UnknownBusiness(Exception):
-    """No business owns the WhatsApp number the message was sent to."""
-
-
-class MalformedWebhook(Exception):
+class MalformedWebhook(Rejected):
     """A required Twilio field is missing."""
 
 
@@ -79,7 +76,7 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
         business_id = businesses.enter_business_by_whatsapp(conn, bare_number(to))
         if business_id is None:
             log(logger, logging.WARNING, "message for unknown business number", to=to, sid=sid)
-            raise UnknownBusiness(f"no business uses WhatsApp number {bare_number(to)[:20]}")
+            raise businesses.UnknownBusiness(bare_number(to))
         profile_name = form.get("ProfileName", "")[:200] or None
         conversation = conversations.get_or_create_conversation(
             conn, business_id, bare_number(sender), profile_name

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from duka.phone import mask_phone_numbers
+
 REDACTED = "[redacted]"
 # Credentials arrive as environment variables (Secret Manager in production); these names, and
 # any ending like a credential, are scrubbed wherever their values appear.
@@ -37,13 +39,6 @@ SECRET_ENV_NAMES = frozenset(
 _SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_KEY", "_PASSKEY", "_PASSWORD")
 _MIN_SECRET_LENGTH = 8  # shorter values would scrub ordinary words
 
-# A phone number: Kenyan in any common spelling (+254 7.., 2547.., 07.., with spaces or dashes
-# between digit groups), or any other international number. Digits inside longer words
-# (Twilio SIDs, ids) are not phone numbers.
-_PHONE = re.compile(
-    r"(?<![\w+-])(?:(?:\+|00)?254[\s-]?0?|0)?[17](?:[\s-]?\d){8}(?![\w])"
-    r"|(?<![\w+])\+\d{9,15}(?![\w])"
-)
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):([^@\s]+)@")
 # A boutique's Daraja callback token sits in its callback path after the business id.
 _CALLBACK_PATH_TOKEN = re.compile(r"(/webhook/daraja/callback/[\w-]+/)[A-Za-z0-9]{8,}")
@@ -54,43 +49,6 @@ _CARD = re.compile(r"(?<![\w])\d(?:[\s-]?\d){12,18}(?![\w])")
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
-
-
-def phone_key(text: str) -> str:
-    """A comparable form of a phone number: its digits, Kenyan numbers with country code."""
-    digits = _digits(text).removeprefix("00")
-    if len(digits) == 9 and digits[0] in "17":
-        return "254" + digits
-    if len(digits) == 10 and digits[0] == "0":
-        return "254" + digits[1:]
-    if digits.startswith("2540"):
-        return "254" + digits[4:]
-    return digits
-
-
-def mask_phone(number: str) -> str:
-    """`+254712345678` → `+254******678`: enough to tell numbers apart, not to call one."""
-    digits = _digits(number)
-    prefix = "+" if number.strip().startswith("+") else ""
-    country = "254" if digits.startswith("254") else ""
-    hidden = len(digits) - len(country) - 3
-    return f"{prefix}{country}{'*' * max(hidden, 0)}{digits[-3:]}"
-
-
-def phone_numbers_in(text: str) -> list[str]:
-    """Every phone number written in `text`, as written."""
-    return [match.group() for match in _PHONE.finditer(text)]
-
-
-def mask_phone_numbers(text: str, keep: Collection[str] = ()) -> str:
-    """Mask every phone number in `text` except those in `keep` (compared by `phone_key`)."""
-    kept = {phone_key(number) for number in keep}
-
-    def masked(match: re.Match[str]) -> str:
-        found = match.group()
-        return found if phone_key(found) in kept else mask_phone(found)
-
-    return _PHONE.sub(masked, text)
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -184,10 +142,7 @@ __all__ = [
     "JsonFormatter",
     "configure_logging",
     "log",
-    "mask_phone",
     "mask_phone_numbers",
-    "phone_key",
-    "phone_numbers_in",
     "redact",
     "scrub_secrets",
 ]

@@ -14,13 +14,14 @@ from urllib.parse import urljoin, urlparse
 import httpx
 
 from duka.config import Settings, get_settings
+from duka.errors import Rejected
 
 TWILIO_API_HOST = "api.twilio.com"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_REDIRECTS = 3
 
 
-class MediaRefused(Exception):
+class MediaRefused(Rejected):
     """The URL, its size or its type is not acceptable; tell the customer, don't retry."""
 
 

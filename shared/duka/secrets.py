@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from google.api_core import exceptions as google_exceptions
 
 from duka.config import ConfigError, is_local_environment
+from duka.errors import Transient
 
 DEFAULT_TTL_SECONDS = 300.0
 DEFAULT_MISSING_TTL_SECONDS = 30.0
@@ -42,7 +43,7 @@ class SecretNotFound(SecretConfigurationError):
         self.reason = reason
 
 
-class SecretStoreUnavailable(Exception):
+class SecretStoreUnavailable(Transient):
     """The secret backend failed transiently; raise so the message is retried."""
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from duka.config import get_settings
+from duka.errors import Rejected, Transient
 
 WHATSAPP_PREFIX = "whatsapp:"
 # Twilio's clock and ours may disagree a little when matching an earlier send by its time.
@@ -19,11 +20,11 @@ _client: Any = None
 _lock = threading.Lock()
 
 
-class SendFailedTransient(RuntimeError):
+class SendFailedTransient(Transient):
     """Twilio could not take the message now (429/5xx/timeout): retry later."""
 
 
-class SendRejected(RuntimeError):
+class SendRejected(Rejected):
     """Twilio refused the message for good (e.g. outside the 24-hour window): don't retry."""
 
     def __init__(self, message: str, code: int | None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from duka.sandboxes.gemini_fake import FakeGemini, Reply
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.reliability.support import Boutique, Twilio, admin, create_boutique
 
 DRAFT_MARKER = "Draft reply with the correct facts (improve its wording): "
@@ -48,9 +48,9 @@ def online_stack(
     """Functions with the model on (the fake Gemini, the production timeout), sharing the
     session stack's database. Daraja (UNREACHABLE_GATEWAY) is on a port where nothing listens:
     a boutique that chooses it finds its gateway down."""
-    from duka.stack.database import DatabaseUrls
-    from duka.stack.processes import free_port
-    from duka.stack.stack import Stack, StackPorts
+    from duka_local.stack.database import DatabaseUrls
+    from duka_local.stack.processes import free_port
+    from duka_local.stack.stack import Stack, StackPorts
 
     online = Stack(
         home=tmp_path_factory.mktemp("duka-reliability-online"),

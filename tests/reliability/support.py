@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from duka.simulator import WhatsAppSimulator
+from duka_local.simulator import WhatsAppSimulator
 from tests.conftest import random_kenyan_number
 
 SMALL_CSV = Path(__file__).resolve().parents[1] / "data" / "small_catalogue.csv"

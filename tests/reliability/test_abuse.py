@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 from duka.orchestrator.compose import SYSTEM, stated_amounts
 from duka.orders.checkout import CheckoutStatus
 from duka.processing import answer_conversation
-from duka.sandboxes.gemini_fake import FakeGemini, Reply
+from duka_local.sandboxes.gemini_fake import FakeGemini, Reply
 from tests.conftest import random_kenyan_number
 from tests.dashboard_helpers import add_conversation, add_order
 from tests.payments_support import Shop, as_app_role

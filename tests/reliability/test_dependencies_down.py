@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from duka.sandboxes.gemini_fake import ServerError, Slow
+from duka_local.sandboxes.gemini_fake import ServerError, Slow
 from tests.reliability.conftest import UNREACHABLE_GATEWAY
 from tests.reliability.support import Boutique, create_boutique, customer, wait_for
 

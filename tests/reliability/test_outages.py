@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from duka.stack.stack import Stack, StackPorts
+from duka_local.stack.stack import Stack, StackPorts
 from tests.reliability.support import (
     Boutique,
     admin,

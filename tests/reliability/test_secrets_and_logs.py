@@ -11,7 +11,11 @@ import httpx
 import pytest
 
 from duka.logs import mask_phone_numbers, redact, scrub_secrets
-from duka.stack.stack import LOCAL_DASHBOARD_SESSION_KEY, LOCAL_PAYMENT_ENV, LOCAL_TWILIO_TOKEN
+from duka_local.stack.stack import (
+    LOCAL_DASHBOARD_SESSION_KEY,
+    LOCAL_PAYMENT_ENV,
+    LOCAL_TWILIO_TOKEN,
+)
 from tests.reliability.support import customer, stack_home
 
 # A full phone number in any spelling a log could carry it (E.164, 254…, 07…, spaced).

@@ -313,6 +313,9 @@ PROBES: dict[str, Probe] = {
         c, name="Hijack", whatsapp_number=t.number
     ),
     "business_id_for_whatsapp": lambda c, t, m: businesses.business_id_for_whatsapp(c, "+1"),
+    "require_business_id_for_whatsapp": lambda c, t, m: businesses.require_business_id_for_whatsapp(
+        c, t.number
+    ),
     "enter_business_by_whatsapp": lambda c, t, m: businesses.enter_business_by_whatsapp(c, "+1"),
     "get_business": lambda c, t, m: businesses.get_business(c, t.business),
     # conversations
@@ -444,7 +447,13 @@ PROBES: dict[str, Probe] = {
 }
 # Cross-tenant by design (the webhook, relays and reconciler start with no tenant): they
 # return ids only, never content. Probed above with inputs that match nothing of theirs.
-BY_DESIGN = {"business_id_for_whatsapp", "enter_business_by_whatsapp", "pending", "orders_due"}
+BY_DESIGN = {
+    "business_id_for_whatsapp",
+    "require_business_id_for_whatsapp",
+    "enter_business_by_whatsapp",
+    "pending",
+    "orders_due",
+}
 
 
 def repository_functions() -> set[str]:

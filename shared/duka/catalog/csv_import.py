@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlparse
 
+from duka.errors import Rejected
 from duka.images.limits import ImageTooLarge, open_image
 from duka.orchestrator import vocabulary as vocab
 from duka.store.products import ProductInput
@@ -26,7 +27,7 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
-class CatalogueInvalid(Exception):
+class CatalogueInvalid(Rejected):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors

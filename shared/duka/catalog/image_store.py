@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from duka.config import ConfigError
 from duka.images.product_images import content_type_of
 
 _EXTENSIONS = {
@@ -64,7 +65,11 @@ class SupabaseImageStore:
 
 
 def get_image_store() -> ImageStore:
-    """Supabase when SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are set, else a local folder."""
+    """Supabase when SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are set, else a local folder.
+
+    The local stack and the `duka` CLI set PRODUCT_IMAGE_DIR; with neither set there is nowhere
+    sensible to write (a deployed function's source folder is read-only), so this refuses.
+    """
     url, key = os.environ.get("SUPABASE_URL"), os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
     if url and key:
         bucket = os.environ.get("SUPABASE_STORAGE_BUCKET") or "product-images"
@@ -72,9 +77,9 @@ def get_image_store() -> ImageStore:
     folder = os.environ.get("PRODUCT_IMAGE_DIR")
     if folder:
         return LocalImageStore(Path(folder))
-    from duka.stack.stack import default_home
-
-    return LocalImageStore(default_home() / "product-images")
+    raise ConfigError(
+        "set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or PRODUCT_IMAGE_DIR for a local folder"
+    )
 
 
 def store_image(store: ImageStore, business_id: str, ref: str, base_dir: Path) -> str:

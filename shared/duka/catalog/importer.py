@@ -18,10 +18,6 @@ from duka.store import businesses, products
 Progress = Callable[[int, int], None]  # (products searchable, products imported)
 
 
-class UnknownBusinessNumber(Exception):
-    pass
-
-
 def import_catalogue(
     csv_path: Path,
     whatsapp_number: str,
@@ -34,9 +30,7 @@ def import_catalogue(
     """Validate every row, store the images, upsert by SKU (all or nothing), announce changes."""
     items = parse_catalogue(csv_path.read_text(encoding="utf-8-sig"), base_dir=csv_path.parent)
     with transaction() as conn:
-        business_id = businesses.business_id_for_whatsapp(conn, whatsapp_number)
-    if business_id is None:
-        raise UnknownBusinessNumber(f"no business uses WhatsApp number {whatsapp_number}")
+        business_id = businesses.require_business_id_for_whatsapp(conn, whatsapp_number)
     store = image_store or get_image_store()
     items = [
         replace(

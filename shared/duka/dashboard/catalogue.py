@@ -9,15 +9,16 @@ from psycopg.types.json import Jsonb
 
 from duka.dashboard.product_form import ProductForm
 from duka.db.pool import Connection
+from duka.errors import Rejected
 from duka.store import outbox
 from duka.store.products import PRODUCT_CHANGED
 
 
-class SkuTaken(Exception):
+class SkuTaken(Rejected):
     """Another product of this boutique already uses the SKU: the owner picks another."""
 
 
-class StockChanged(Exception):
+class StockChanged(Rejected):
     """The owner changed stock the form showed, but an order reserved or released pieces since:
     nothing is saved, the owner checks the stock as it is now and saves again."""
 

@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 from duka.config import get_settings
 from duka.dashboard.owners import OwnedBusiness, owned_businesses
 from duka.db.pool import transaction
+from duka.errors import Rejected
 from duka.logs import log
 from duka.whatsapp import SendFailedTransient, SendRejected, send_whatsapp
 
@@ -67,7 +68,7 @@ GUESS_LIMITS = GuessLimits()
 _senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sign-in-code")
 
 
-class TooManyCodes(Exception):
+class TooManyCodes(Rejected):
     """Too many codes were asked for (this phone, this network, or everyone): wait."""
 
 

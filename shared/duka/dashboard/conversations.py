@@ -15,7 +15,7 @@ from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
 from duka.inbound import publish_inbound
 from duka.logs import log
-from duka.processing import deliver_pending
+from duka.outbound import deliver_pending
 from duka.whatsapp import SendFailedTransient
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from duka.db.pool import Connection
-from duka.store import messages
+from duka.errors import Rejected
+from duka.outbound import queue_reply
 
 REQUIRED_BEFORE = {"shipped": "pending", "delivered": "shipped"}
 STAMP_COLUMN = {"shipped": "shipped_at", "delivered": "delivered_at"}
@@ -26,7 +27,7 @@ NOTICES = {
 }
 
 
-class FulfilmentNotAllowed(Exception):
+class FulfilmentNotAllowed(Rejected):
     """The order can't move to that status (not paid yet, or a step skipped): owner's choice."""
 
 
@@ -79,18 +80,17 @@ def advance_fulfilment(
     ).fetchone()
     if conversation is None:
         return FulfilmentUpdate(changed=True, conversation_id=None)
-    messages.insert_outbound_intent(
+    queue_reply(
         conn,
         business_id=business_id,
         conversation_id=str(conversation["id"]),
-        content=notice_text(
+        text=notice_text(
             target,
             conversation["language"] or "en",
             conversation["shop"],
             _items_summary(conn, order),
             conversation["customer_name"],
         ),
-        answers=(),
         role="system",
         metadata={"notice": f"order_{target}", "order_id": str(order_id)},
     )

@@ -18,7 +18,7 @@ from duka.db.pool import Connection
 from duka.logs import log
 from duka.orders.events import publish
 from duka.orders.resolution import Decision, NotDecidable, decide_flagged
-from duka.processing import deliver_pending
+from duka.outbound import deliver_pending
 from duka.whatsapp import SendFailedTransient
 
 logger = logging.getLogger(__name__)

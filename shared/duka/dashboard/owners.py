@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from duka.db.pool import Connection, tenant_transaction, transaction
-from duka.store.businesses import business_id_for_whatsapp
-
-
-class UnknownBoutique(Exception):
-    """No business uses that WhatsApp number: the operator typed the wrong one."""
+from duka.store.businesses import require_business_id_for_whatsapp
 
 
 @dataclass(frozen=True)
@@ -22,9 +18,7 @@ class OwnedBusiness:
 def add_owner(business_whatsapp: str, owner_phone: str) -> str:
     """Let `owner_phone` sign in to the boutique on `business_whatsapp`; returns its id."""
     with transaction() as conn:
-        business_id = business_id_for_whatsapp(conn, business_whatsapp)
-    if business_id is None:
-        raise UnknownBoutique(f"no business uses WhatsApp number {business_whatsapp}")
+        business_id = require_business_id_for_whatsapp(conn, business_whatsapp)
     with tenant_transaction(business_id) as conn:
         conn.execute(
             "INSERT INTO business_owners (business_id, phone) VALUES (%s, %s)"

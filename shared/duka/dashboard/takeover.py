@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from duka.db.pool import Connection
+from duka.errors import Rejected
+from duka.outbound import MAX_WHATSAPP_CHARS, queue_reply
 from duka.store import conversations, messages
 
-MAX_REPLY_CHARS = 1600  # one WhatsApp message
 
-
-class NotTakenOver(Exception):
+class NotTakenOver(Rejected):
     """The owner must press "Take over" before replying, so the agent and owner never both talk."""
 
 
-class ReplyInvalid(Exception):
+class ReplyInvalid(Rejected):
     """The reply is empty or too long: the owner edits it."""
 
 
@@ -47,8 +47,8 @@ def store_owner_reply(
     body = text.strip()
     if not body:
         raise ReplyInvalid("Type a message first.")
-    if len(body) > MAX_REPLY_CHARS:
-        raise ReplyInvalid(f"WhatsApp messages are at most {MAX_REPLY_CHARS} characters.")
+    if len(body) > MAX_WHATSAPP_CHARS:
+        raise ReplyInvalid(f"WhatsApp messages are at most {MAX_WHATSAPP_CHARS} characters.")
     conversation = conversations.lock_conversation(conn, conversation_id)
     if conversation is None:
         return None
@@ -59,11 +59,11 @@ def store_owner_reply(
         (conversation_id,),
     )
     unanswered = [str(m["id"]) for m in messages.unanswered_inbound(conn, conversation_id)]
-    return messages.insert_outbound_intent(
+    return queue_reply(
         conn,
         business_id=business_id,
         conversation_id=conversation_id,
-        content=body,
+        text=body,
         answers=unanswered,
         role="owner",
         metadata={"owner_phone": owner_phone},

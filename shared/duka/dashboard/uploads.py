@@ -8,13 +8,14 @@ from werkzeug.datastructures import FileStorage
 
 from duka.catalog.image_store import get_image_store
 from duka.config import get_settings
+from duka.errors import Rejected
 from duka.images.limits import MAX_PIXELS, ImageTooLarge
 from duka.images.product_images import ImageUnavailable, content_type_of
 
 MAX_IMAGES_PER_PRODUCT = 8
 
 
-class UploadRejected(Exception):
+class UploadRejected(Rejected):
     """A file is too big or not a photo: the owner picks another one."""
 
 

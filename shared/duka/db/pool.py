@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from duka.config import get_settings
+from duka.errors import Transient
 
 Connection = psycopg.Connection[dict[str, Any]]
 
@@ -21,7 +22,7 @@ _lock = threading.Lock()
 _connection_checks: list[Callable[[Connection], None]] = []
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(Transient):
     """Transient: the database could not be reached; the caller should retry."""
 
 

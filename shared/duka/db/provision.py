@@ -21,12 +21,13 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from duka.db.migrate import migrate
+from duka.errors import Rejected
 
 APP_ROLE = "duka_app"
 _SCRAM_ITERATIONS = 4096  # PostgreSQL's own default
 
 
-class InvalidPassword(ValueError):
+class InvalidPassword(Rejected, ValueError):
     """A given password the command will not set."""
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from duka.errors import Rejected
 from duka.llm import LLMUnavailable, get_gemini_client
 from duka.logs import log
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 Source = Literal["gemini", "pixels"]
 
 
-class ImageUnreadable(Exception):
+class ImageUnreadable(Rejected):
     """The bytes are not a picture we can decode; tell the customer, don't retry."""
 
 

@@ -15,6 +15,8 @@ from typing import IO
 
 from PIL import Image
 
+from duka.errors import Rejected
+
 MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera, far below a bomb
 
 # Pillow's own guard, for any Image.open outside this module: it warns above this and raises
@@ -22,7 +24,7 @@ MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera, far below 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-class ImageTooLarge(ValueError):
+class ImageTooLarge(Rejected, ValueError):
     """The picture has more pixels than we decode. Final: tell the sender, never retry."""
 
 

@@ -10,16 +10,17 @@ import httpx
 from PIL import UnidentifiedImageError
 
 from duka.config import get_settings
+from duka.errors import Rejected, Transient
 from duka.images.limits import ImageTooLarge, open_image
 
 _FORMAT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
-class ImageUnavailable(Exception):
+class ImageUnavailable(Rejected):
     """Permanent: the image is missing, too big, not a picture or not allowed. Skip it."""
 
 
-class ImageFetchFailed(Exception):
+class ImageFetchFailed(Transient):
     """Transient: the image host did not answer; the caller should retry later."""
 
 

@@ -8,6 +8,7 @@ from duka.llm.gemini import (
     LLMUsage,
     get_gemini_client,
 )
+from duka.llm.model import ReplyModel, ReplyRequest
 
 __all__ = [
     "GeminiClient",
@@ -15,5 +16,7 @@ __all__ = [
     "LLMResult",
     "LLMUnavailable",
     "LLMUsage",
+    "ReplyModel",
+    "ReplyRequest",
     "get_gemini_client",
 ]

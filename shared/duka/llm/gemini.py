@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 import httpx
 import httpx2
@@ -22,6 +22,10 @@ from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
 from duka.config import get_settings
+from duka.errors import Transient
+
+if TYPE_CHECKING:
+    from duka.llm.model import ReplyRequest
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -52,7 +56,7 @@ _BLOCKING_FINISH_REASONS = {
 }
 
 
-class LLMUnavailable(Exception):
+class LLMUnavailable(Transient):
     """The model gave no usable answer; the caller falls back to a template reply."""
 
     def __init__(self, reason: UnavailableReason, detail: str = "", status_code: int | None = None):
@@ -133,6 +137,12 @@ class GeminiClient:
                     ),
                 )
             return self._sdk
+
+    def compose(self, request: ReplyRequest[T]) -> LLMResult[T]:
+        """The orchestrator's one reply call (duka.llm.model.ReplyModel)."""
+        return self.generate_structured(
+            system=request.system, prompt=request.prompt, schema=request.schema
+        )
 
     def generate_structured(
         self,

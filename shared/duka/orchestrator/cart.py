@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 
-@dataclass
-class CartItem:
+class CartItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     product_id: str
-    sku: str
+    sku: str = ""
     name: str
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal  # stored as a string ("1600.00"), as it always was
     size: str | None = None
     color: str | None = None
 
@@ -21,35 +22,11 @@ class CartItem:
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["unit_price"] = str(self.unit_price)
-        return data
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CartItem:
-        return cls(
-            product_id=str(data["product_id"]),
-            sku=str(data.get("sku", "")),
-            name=str(data["name"]),
-            quantity=int(data["quantity"]),
-            unit_price=Decimal(str(data["unit_price"])),
-            size=data.get("size"),
-            color=data.get("color"),
-        )
+class Cart(BaseModel):
+    model_config = ConfigDict(extra="allow")
 
-
-@dataclass
-class Cart:
-    items: list[CartItem]
-
-    @classmethod
-    def from_metadata(cls, metadata: dict[str, Any]) -> Cart:
-        raw = (metadata.get("cart") or {}).get("items") or []
-        return cls([CartItem.from_json(item) for item in raw])
-
-    def to_metadata(self) -> dict[str, Any]:
-        return {"items": [item.to_json() for item in self.items]}
+    items: list[CartItem] = []
 
     @property
     def total(self) -> Decimal:

@@ -6,61 +6,59 @@ from decimal import Decimal
 
 from duka.orchestrator import payer_confirmation as payer
 from duka.orchestrator.cart import Cart
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.shopping import Turn
+from duka.orchestrator.state import Delivery
 from duka.orchestrator.templates import PAYMENT_WORDS, cart_lines, kes, lang_key, say
-from duka.orchestrator.tools import call_tool
-from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
-
-
-def _local_format(e164: str) -> str:
-    return "0" + e164.removeprefix("+254") if e164.startswith("+254") else e164
+from duka.orchestrator.tools.cart import get_cart
+from duka.orchestrator.tools.payments import check_payment_status, initiate_mpesa_stk
+from duka.orders.checkout import CheckoutStatus, delivery_fee, is_own_number
+from duka.phone import InvalidPhoneNumber, local_format, mask_local, normalize_kenyan_phone
+from duka.ratelimit import other_payer_allowed
+from duka.store.conversations import set_status
 
 
 def checkout(
-    ctx: ToolContext, turn: Turn, facts: Facts, *, confirmed_payer: str | None = None
+    deps: TurnDeps, turn: Turn, facts: Facts, *, confirmed_payer: str | None = None
 ) -> Facts:
     """Order and prompt; another number than the customer's own is prompted only once the
     customer confirmed it (`confirmed_payer`, from `payer_answer`), else the agent asks."""
-    from duka.orders.checkout import CheckoutStatus, is_own_number
-
-    cart = call_tool(ctx, "get_cart")
+    cart = get_cart(deps)
     if not cart.items:
         facts.draft = say("cart_empty", turn.language)
         return facts
     if turn.entities.phone:
-        ctx.metadata["pay_phone"] = turn.entities.phone
-    if not ctx.metadata.get("delivery"):
-        ctx.metadata["awaiting"] = "delivery_address"
+        deps.state.pay_phone = turn.entities.phone
+    delivery = deps.state.delivery
+    if delivery is None:
+        deps.state.awaiting = "delivery_address"
         facts.allow(cart.total)
         facts.draft = cart_lines(cart, turn.language) + "\n" + say("ask_address", turn.language)
         return facts
-    pay_phone = ctx.metadata.get("pay_phone")
+    pay_phone = deps.state.pay_phone
     try:
         if pay_phone:
             normalize_kenyan_phone(pay_phone)
     except InvalidPhoneNumber:
-        ctx.metadata.pop("pay_phone", None)
+        deps.state.pay_phone = None
         facts.draft = say("invalid_phone", turn.language)
         return facts
     if (
         pay_phone
         and pay_phone != confirmed_payer
-        and not is_own_number(pay_phone, ctx.customer_phone)
+        and not is_own_number(pay_phone, deps.customer_phone)
     ):
-        return _ask_payer(ctx, turn, facts, pay_phone)
-    payer.forget(ctx.metadata)
-    result = call_tool(
-        ctx, "initiate_mpesa_stk", idempotency_key=turn.message_ids[0], pay_phone=pay_phone
-    )
-    fee = int(ctx.metadata["delivery"].get("fee_kes", 0))
+        return _ask_payer(deps, turn, facts, pay_phone)
+    payer.forget(deps.state)
+    result = initiate_mpesa_stk(deps, idempotency_key=turn.message_ids[0], pay_phone=pay_phone)
+    fee = delivery.fee_kes
     status = CheckoutStatus(result.status)
     if status in (CheckoutStatus.STK_SENT, CheckoutStatus.ALREADY_PENDING):
-        ctx.metadata.pop("awaiting", None)
-        ctx.metadata["order_id"] = result.order_id
+        deps.state.awaiting = None
+        deps.state.order_id = result.order_id
         # The next order asks for its address again rather than reusing this one silently.
-        ctx.metadata["last_delivery"] = ctx.metadata.pop("delivery")
+        deps.state.last_delivery, deps.state.delivery = deps.state.delivery, None
         facts.allow(result.amount_kes, fee)
         key = "stk_sent" if status is CheckoutStatus.STK_SENT else "already_pending"
         facts.draft = say(
@@ -68,11 +66,11 @@ def checkout(
             turn.language,
             total=kes(result.amount_kes),
             fee=kes(fee),
-            phone=_local_format(pay_phone or ctx.customer_phone),
+            phone=local_format(pay_phone or deps.customer_phone),
         )
     elif status is CheckoutStatus.SOLD_OUT:
-        remaining = Cart([i for i in cart.items if i.name not in result.sold_out])
-        ctx.metadata["cart"] = remaining.to_metadata()
+        remaining = Cart(items=[i for i in cart.items if i.name not in result.sold_out])
+        deps.state.cart = remaining
         facts.allow(remaining.total)
         facts.draft = (
             say("sold_out", turn.language, items=", ".join(result.sold_out))
@@ -80,13 +78,13 @@ def checkout(
             + cart_lines(remaining, turn.language)
         )
     elif status is CheckoutStatus.INVALID_PHONE:
-        ctx.metadata.pop("pay_phone", None)
-        ctx.metadata["awaiting"] = "payment_phone"
+        deps.state.pay_phone = None
+        deps.state.awaiting = "payment_phone"
         facts.draft = say("invalid_phone", turn.language)
     elif status is CheckoutStatus.EMPTY_CART:
         facts.draft = say("cart_empty", turn.language)
     elif status is CheckoutStatus.PAYER_LIMIT:
-        _refuse_payer(ctx, turn, facts)
+        _refuse_payer(deps, turn, facts)
     elif status is CheckoutStatus.TOO_MANY_PUSHES:
         facts.draft = say("too_many_pushes", turn.language)
     elif status is CheckoutStatus.OUTCOME_UNKNOWN:
@@ -96,70 +94,66 @@ def checkout(
     return facts
 
 
-def _ask_payer(ctx: ToolContext, turn: Turn, facts: Facts, pay_phone: str) -> Facts:
+def _ask_payer(deps: TurnDeps, turn: Turn, facts: Facts, pay_phone: str) -> Facts:
     """Ask before prompting another number, unless today's caps already rule it out."""
-    from duka.ratelimit import other_payer_allowed
-
-    if not other_payer_allowed(ctx.conn, ctx.business_id, ctx.customer_phone, pay_phone):
-        return _refuse_payer(ctx, turn, facts)
-    payer.ask(ctx.metadata, pay_phone)
-    facts.draft = say("confirm_payer", turn.language, phone=payer.masked(pay_phone))
+    if not other_payer_allowed(deps.conn, deps.business_id, deps.customer_phone, pay_phone):
+        return _refuse_payer(deps, turn, facts)
+    payer.ask(deps.state, pay_phone, deps.clock())
+    facts.draft = say("confirm_payer", turn.language, phone=mask_local(pay_phone))
     return facts
 
 
-def _refuse_payer(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    ctx.metadata.pop("pay_phone", None)
-    payer.forget(ctx.metadata)
+def _refuse_payer(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    deps.state.pay_phone = None
+    payer.forget(deps.state)
     facts.draft = say("payer_limit", turn.language)
     return facts
 
 
-def payer_answer(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def payer_answer(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """The customer's answer to "send the M-Pesa prompt to 0712 *** 678?"."""
     yes, no = turn.entities.yes, turn.entities.no
     if no and not yes:
-        ctx.metadata.pop("pay_phone", None)
-        payer.forget(ctx.metadata)
-        ctx.metadata["awaiting"] = "payment_phone"
+        deps.state.pay_phone = None
+        payer.forget(deps.state)
+        deps.state.awaiting = "payment_phone"
         facts.draft = say("payer_declined", turn.language)
         return facts
-    confirmed = payer.take_confirmed(ctx.metadata) if yes and not no else None
+    confirmed = payer.take_confirmed(deps.state, deps.clock()) if yes and not no else None
     # Without a clear yes to the question as it stands, checkout asks again; nothing is sent.
-    return checkout(ctx, turn, facts, confirmed_payer=confirmed)
+    return checkout(deps, turn, facts, confirmed_payer=confirmed)
 
 
-def delivery_address(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    from duka.orders.checkout import delivery_fee
-
+def delivery_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     address = turn.entities.address or turn.text.strip()
     area = turn.entities.delivery_area
-    fee = delivery_fee(ctx.business.get("settings") or {}, area)
-    ctx.metadata["delivery"] = {"address": address, "area": area, "fee_kes": fee}
-    ctx.metadata.pop("awaiting", None)
-    return checkout(ctx, turn, facts)
+    fee = delivery_fee(deps.business.get("settings") or {}, area)
+    deps.state.delivery = Delivery(address=address, area=area, fee_kes=fee)
+    deps.state.awaiting = None
+    return checkout(deps, turn, facts)
 
 
-def ask_address(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    ctx.metadata["awaiting"] = "delivery_address"
+def ask_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    deps.state.awaiting = "delivery_address"
     facts.draft = say("ask_address", turn.language)
     return facts
 
 
-def unsupported_media(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def unsupported_media(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     facts.draft = say("media_unsupported", turn.language)
     return facts
 
 
-def payment_phone(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def payment_phone(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if turn.entities.phone:
-        ctx.metadata["pay_phone"] = turn.entities.phone
-        return checkout(ctx, turn, facts)
+        deps.state.pay_phone = turn.entities.phone
+        return checkout(deps, turn, facts)
     facts.draft = say("invalid_phone", turn.language)
     return facts
 
 
-def order_status(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    order = call_tool(ctx, "check_payment_status")
+def order_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    order = check_payment_status(deps)
     if order is None:
         facts.draft = say("no_order", turn.language)
         return facts
@@ -176,45 +170,43 @@ def order_status(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     return facts
 
 
-def handover(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    from duka.store.conversations import set_status
-
-    set_status(ctx.conn, ctx.conversation_id, "handed_over")
-    ctx.metadata["needs_attention"] = True
-    owner = ctx.business.get("phone")
-    if owner and owner != ctx.business.get("whatsapp_number"):
+def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    set_status(deps.conn, deps.conversation_id, "handed_over")
+    deps.state.needs_attention = True
+    owner = deps.business.get("phone")
+    if owner and owner != deps.business.get("whatsapp_number"):
         facts.extra_messages.append(
             {
                 "to": owner,
                 "role": "system",
-                "text": say("owner_alert", "en", phone=ctx.customer_phone, text=turn.text[:200]),
+                "text": say("owner_alert", "en", phone=deps.customer_phone, text=turn.text[:200]),
             }
         )
     facts.draft = say("handover", turn.language)
     return facts
 
 
-def greeting(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    name = ctx.conversation.get("customer_name")
+def greeting(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    name = deps.conversation.get("customer_name")
     facts.use_llm = True
-    if ctx.agent.get("greeting"):  # the owner's own words come first
-        facts.draft = str(ctx.agent["greeting"])
+    if deps.agent.get("greeting"):  # the owner's own words come first
+        facts.draft = str(deps.agent["greeting"])
         return facts
     facts.draft = say(
-        "greeting", turn.language, name=f" {name}" if name else "", shop=ctx.business["name"]
+        "greeting", turn.language, name=f" {name}" if name else "", shop=deps.business["name"]
     )
     facts.use_llm = True
     return facts
 
 
-def thanks(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    facts.draft = say("thanks", turn.language, shop=ctx.business["name"])
-    if ctx.agent.get("sign_off"):
-        facts.draft += "\n" + str(ctx.agent["sign_off"])
+def thanks(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    facts.draft = say("thanks", turn.language, shop=deps.business["name"])
+    if deps.agent.get("sign_off"):
+        facts.draft += "\n" + str(deps.agent["sign_off"])
     return facts
 
 
-def other(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def other(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     facts.draft = say("other", turn.language)
     facts.use_llm = True
     return facts

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from duka.llm import LLMUnavailable, get_gemini_client
+from duka.llm import LLMUnavailable, ReplyRequest
 from duka.logs import log
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.cart import Cart
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.shopping import Turn, shown
 from duka.orchestrator.templates import product_lines
-from duka.orchestrator.tools import TOOLS, call_tool
+from duka.orchestrator.tools import TOOLS, action_model
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +47,14 @@ class EntityValue(BaseModel):
     value: str
 
 
-class ProposedAction(BaseModel):
-    tool: Literal["add_to_cart", "remove_from_cart", "clear_cart", "none"]
-    item_number: int | None = None
-    size: str | None = None
-    quantity: int | None = None
+# {tool: one of the model-visible tools or "none", item_number, size, quantity}: generated
+# from the registry, so the model's menu is exactly the tools registered with model_args.
+ProposedAction = action_model()
 
 
 class AgentOutput(BaseModel):
     reply_text: str = Field(max_length=1500)
-    actions: list[ProposedAction] = []
+    actions: list[ProposedAction] = []  # type: ignore[valid-type]
     intent: str = ""
     entities: list[EntityValue] = []
 
@@ -94,11 +92,11 @@ def quotes_system_prompt(text: str) -> bool:
 
 
 def build_prompt(
-    ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
+    deps: TurnDeps, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
 ) -> str:
-    tone = TONES.get(str(ctx.agent.get("tone", "")), TONES["warm"])
+    tone = TONES.get(str(deps.agent.get("tone", "")), TONES["warm"])
     lines = [
-        f"Boutique: {ctx.business['name']}",
+        f"Boutique: {deps.business['name']}",
         f"Tone: {tone}",
         f"Customer language: {LANGUAGE_NAMES.get(turn.language, 'English')}",
         f"Intent (decided by code): {facts.intent}",
@@ -108,7 +106,7 @@ def build_prompt(
     ]
     if memories:
         lines.append("Memories: " + " | ".join(memories))
-    products = facts.products or shown(ctx)
+    products = facts.products or shown(deps)
     lines.append("PRODUCTS:")
     lines += [
         f"  {n}. {p.name} | KES {p.price:,.0f} | sizes {', '.join(p.sizes) or '-'} | "
@@ -123,19 +121,17 @@ def build_prompt(
     return "\n".join(lines)
 
 
-def _apply_actions(ctx: ToolContext, facts: Facts, actions: list[ProposedAction]) -> bool:
-    """Execute valid actions; returns False when any was dropped (the draft is used then)."""
-    products = facts.products or shown(ctx)
+def _apply_actions(deps: TurnDeps, facts: Facts, actions: list[Any]) -> bool:
+    """Run the model's proposed actions through the registry, which validates their arguments;
+    returns False when any was dropped (the draft is used then)."""
+    products = facts.products or shown(deps)
     ok = True
     for action in actions:
         if action.tool == "none":
             continue
         try:
-            if action.tool not in TOOLS:
-                raise ValueError("unregistered tool")
-            if action.tool == "clear_cart":
-                cart = call_tool(ctx, "clear_cart")
-            else:
+            args: dict[str, Any] = {}
+            if action.tool != "clear_cart":
                 number = action.item_number or 0
                 if not 1 <= number <= len(products):
                     raise ValueError(f"item {number} is not in the context")
@@ -143,12 +139,12 @@ def _apply_actions(ctx: ToolContext, facts: Facts, actions: list[ProposedAction]
                 sized = [s for s in product.sizes if s.lower() != "free"]
                 if action.tool == "add_to_cart" and sized and not action.size:
                     raise ValueError(f"{product.name} needs a size")
-                args: dict[str, Any] = {"product_id": product.id}
+                args["product_id"] = product.id
                 if action.size:
                     args["size"] = action.size
                 if action.quantity:
                     args["quantity"] = action.quantity
-                cart = call_tool(ctx, action.tool, **args)
+            cart: Cart = TOOLS[action.tool].call(deps, args)
             facts.allow(cart.total, *(i.line_total for i in cart.items))
         except Exception as exc:  # noqa: BLE001 - any invalid action is dropped and logged
             ok = False
@@ -158,24 +154,25 @@ def _apply_actions(ctx: ToolContext, facts: Facts, actions: list[ProposedAction]
                 "model action dropped",
                 action=action.model_dump(),
                 error=str(exc),
-                conversation_id=ctx.conversation_id,
+                conversation_id=deps.conversation_id,
             )
     return ok
 
 
 def compose(
-    ctx: ToolContext, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
+    deps: TurnDeps, turn: Turn, facts: Facts, history: list[dict[str, Any]], memories: list[str]
 ) -> Composed:
-    client = get_gemini_client()
     record: dict[str, Any] = {"llm_calls": facts.tool_llm_calls, "intent": facts.intent}
-    if not facts.use_llm or not client.enabled:
+    if not facts.use_llm or not deps.model.enabled:
         record["reply_source"] = "template"
         return Composed(facts.draft, record)
     try:
-        result = client.generate_structured(
-            system=SYSTEM,
-            prompt=build_prompt(ctx, turn, facts, history, memories),
-            schema=AgentOutput,
+        result = deps.model.compose(
+            ReplyRequest(
+                system=SYSTEM,
+                prompt=build_prompt(deps, turn, facts, history, memories),
+                schema=AgentOutput,
+            )
         )
     except LLMUnavailable as exc:
         record.update(
@@ -186,7 +183,7 @@ def compose(
             logging.WARNING,
             "model unavailable; template reply",
             reason=exc.reason,
-            conversation_id=ctx.conversation_id,
+            conversation_id=deps.conversation_id,
         )
         return Composed(facts.draft, record)
     record.update(
@@ -196,14 +193,13 @@ def compose(
         llm_latency_ms=round(result.usage.latency_ms, 1),
     )
     output = result.value
-    before = copy.deepcopy(ctx.metadata)
-    actions_ok = _apply_actions(ctx, facts, output.actions)
+    before = deps.state.model_copy(deep=True)
+    actions_ok = _apply_actions(deps, facts, output.actions)
     invented = stated_amounts(output.reply_text) - facts.amounts
     leaked = quotes_system_prompt(output.reply_text)
     if not actions_ok or invented or leaked or not output.reply_text.strip():
         # The customer only hears the template, so nothing the model did may stick.
-        ctx.metadata.clear()
-        ctx.metadata.update(before)
+        deps.state = before
         record.update(
             reply_source="template",
             fallback_reason="invented_price"
@@ -218,7 +214,7 @@ def compose(
                 logging.WARNING,
                 "model stated a price not in the database",
                 amounts=sorted(str(a) for a in invented),
-                conversation_id=ctx.conversation_id,
+                conversation_id=deps.conversation_id,
             )
         return Composed(facts.draft, record)
     text = output.reply_text.strip()

@@ -6,41 +6,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 
-@dataclass(frozen=True)
-class ShownProduct:
+
+class ShownProduct(BaseModel):
     """A product the customer has seen in a numbered list, so '#2' can resolve."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     id: str
     name: str
-    price: Decimal
-    sizes: tuple[str, ...]
-    colors: tuple[str, ...]
-    stock: int
+    price: Decimal  # stored as a string, as it always was
+    sizes: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    stock: int = 0
     images: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "price": str(self.price),
-            "sizes": list(self.sizes),
-            "colors": list(self.colors),
-            "stock": self.stock,
-            "images": list(self.images),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ShownProduct:
-        return cls(
-            str(data["id"]),
-            str(data["name"]),
-            Decimal(str(data["price"])),
-            tuple(data.get("sizes") or ()),
-            tuple(data.get("colors") or ()),
-            int(data.get("stock") or 0),
-            tuple(data.get("images") or ()),
-        )
 
     @classmethod
     def from_row(cls, row: Any) -> ShownProduct:
@@ -48,22 +28,22 @@ class ShownProduct:
         if isinstance(row, dict):
             attrs = row.get("attrs") or {}
             return cls(
-                str(row["id"]),
-                str(row["name"]),
-                Decimal(str(row["price"])),
-                tuple(attrs.get("sizes") or ()),
-                tuple(attrs.get("colors") or ()),
-                int(row["stock"]),
-                tuple(row.get("images") or ()),
+                id=str(row["id"]),
+                name=str(row["name"]),
+                price=Decimal(str(row["price"])),
+                sizes=tuple(attrs.get("sizes") or ()),
+                colors=tuple(attrs.get("colors") or ()),
+                stock=int(row["stock"]),
+                images=tuple(row.get("images") or ()),
             )
         return cls(
-            row.id,
-            row.name,
-            Decimal(str(row.price)),
-            tuple(row.sizes),
-            tuple(row.colors),
-            int(row.stock),
-            tuple(row.images),
+            id=row.id,
+            name=row.name,
+            price=Decimal(str(row.price)),
+            sizes=tuple(row.sizes),
+            colors=tuple(row.colors),
+            stock=int(row.stock),
+            images=tuple(row.images),
         )
 
 

@@ -1,8 +1,8 @@
 """Asking before an M-Pesa prompt goes to a number other than the customer's own WhatsApp.
 
-The question is kept where the flow keeps what it waits for: conversation metadata `awaiting`
-is "payer_confirmation" and `payer_confirmation` holds the number, a fingerprint of what is
-being paid for (cart and delivery) and when it was asked. A yes counts once, and only for that
+The question is kept where the flow keeps what it waits for: the state's `awaiting` is
+"payer_confirmation" and `payer_confirmation` holds the number, a fingerprint of what is being
+paid for (cart and delivery) and when it was asked. A yes counts once, and only for that
 number, that cart and delivery, and within CONFIRMATION_TTL_S of the question.
 """
 
@@ -10,54 +10,48 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+
+from duka.orchestrator.state import ConversationState, PayerQuestion
 
 AWAITING = "payer_confirmation"
 CONFIRMATION_TTL_S = 10 * 60
 
 
-def masked(e164: str) -> str:
-    """The number as the customer would write it, middle digits hidden: 0712 *** 678."""
-    local = "0" + e164.removeprefix("+254")
-    return f"{local[:4]} *** {local[-3:]}"
-
-
-def _order_fingerprint(metadata: dict[str, Any]) -> str:
-    what = {"cart": metadata.get("cart"), "delivery": metadata.get("delivery")}
+def _order_fingerprint(state: ConversationState) -> str:
+    stored = state.to_metadata()
+    what = {"cart": stored.get("cart"), "delivery": stored.get("delivery")}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def ask(metadata: dict[str, Any], pay_phone: str) -> None:
+def ask(state: ConversationState, pay_phone: str, now: datetime) -> None:
     """Record that the agent asked whether to prompt `pay_phone` for the current order."""
-    metadata["awaiting"] = AWAITING
-    metadata[AWAITING] = {
-        "phone": pay_phone,
-        "order": _order_fingerprint(metadata),
-        "asked_at": datetime.now(UTC).isoformat(),
-    }
+    state.awaiting = AWAITING
+    state.payer_confirmation = PayerQuestion(
+        phone=pay_phone, order=_order_fingerprint(state), asked_at=now.isoformat()
+    )
 
 
-def forget(metadata: dict[str, Any]) -> None:
-    metadata.pop(AWAITING, None)
-    if metadata.get("awaiting") == AWAITING:
-        metadata.pop("awaiting")
+def forget(state: ConversationState) -> None:
+    state.payer_confirmation = None
+    if state.awaiting == AWAITING:
+        state.awaiting = None
 
 
-def take_confirmed(metadata: dict[str, Any]) -> str | None:
+def take_confirmed(state: ConversationState, now: datetime) -> str | None:
     """The number a yes now confirms, or None when the question is gone, stale or changed.
 
     The question is used up either way: a second yes needs a new question.
     """
-    asked = metadata.get(AWAITING) or {}
-    forget(metadata)
+    asked = state.payer_confirmation or PayerQuestion()
+    forget(state)
     try:
-        asked_at = datetime.fromisoformat(str(asked["asked_at"]))
-    except (KeyError, ValueError):
+        asked_at = datetime.fromisoformat(str(asked.asked_at))
+    except ValueError:
         return None
-    fresh = (datetime.now(UTC) - asked_at).total_seconds() <= CONFIRMATION_TTL_S
-    same = asked.get("order") == _order_fingerprint(metadata)
-    phone = asked.get("phone")
-    if fresh and same and phone and phone == metadata.get("pay_phone"):
-        return str(phone)
+    fresh = (now - asked_at).total_seconds() <= CONFIRMATION_TTL_S
+    same = asked.order == _order_fingerprint(state)
+    phone = asked.phone
+    if fresh and same and phone and phone == state.pay_phone:
+        return phone
     return None

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
-from duka.orchestrator.cart import Cart
 from duka.orchestrator.intents import Classification, ClassifierContext, classify
+from duka.orchestrator.state import ConversationState
 
 # Intents that answer what the agent is waiting for; any other intent drops the wait.
 AWAITED: dict[str, set[str]] = {
@@ -36,12 +35,12 @@ def _looks_like_address(neutral: Classification, text: str) -> bool:
     return bool(entities.address or entities.delivery_area or _DIGIT.search(text))
 
 
-def route_message(text: str, has_media: bool, metadata: dict[str, Any]) -> Routed:
-    awaiting = metadata.get("awaiting")
+def route_message(text: str, has_media: bool, state: ConversationState) -> Routed:
+    awaiting = state.awaiting
     context = ClassifierContext(
         awaiting=awaiting,
-        has_cart=bool(Cart.from_metadata(metadata).items),
-        has_shown_items=bool(metadata.get("shown")),
+        has_cart=bool(state.current_cart().items),
+        has_shown_items=bool(state.shown),
     )
     contextual = classify(text, has_media=has_media, context=context)
     intent = contextual.intent.value
@@ -63,9 +62,9 @@ def route_message(text: str, has_media: bool, metadata: dict[str, Any]) -> Route
     return Routed(intent, contextual)
 
 
-def clear_stale_wait(metadata: dict[str, Any], intent: str) -> None:
-    awaiting = metadata.get("awaiting")
+def clear_stale_wait(state: ConversationState, intent: str) -> None:
+    awaiting = state.awaiting
     if awaiting and intent not in AWAITED.get(awaiting, set()):
-        metadata.pop("awaiting", None)
+        state.awaiting = None
     if intent != "add_to_cart":
-        metadata.pop("pending_add", None)
+        state.pending_add = None

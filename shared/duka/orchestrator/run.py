@@ -10,28 +10,31 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from duka.db.pool import Connection
+from duka.llm import ReplyModel, get_gemini_client
 from duka.logs import log
 from duka.orchestrator import checkout_flow as flow
 from duka.orchestrator import shopping
 from duka.orchestrator.compose import compose
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps, utc_now
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.language import has_language_signal
 from duka.orchestrator.routing import clear_stale_wait, route_message
 from duka.orchestrator.shopping import Turn
+from duka.orchestrator.state import ConversationState
 from duka.orchestrator.templates import say
-from duka.orchestrator.tools import call_tool
+from duka.orchestrator.tools.customers import get_customer_profile, update_customer_profile
+from duka.orchestrator.tools.memory import get_conversation_summary, search_memories
 from duka.orchestrator.tools.registry import ToolInputInvalid
 from duka.store import conversations
-from duka.store.messages import recent_messages
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[ToolContext, Turn, Facts], Facts]
+Handler = Callable[[TurnDeps, Turn, Facts], Facts]
 
 HANDLERS: dict[str, Handler] = {
     "greeting": flow.greeting,
@@ -87,57 +90,58 @@ def run_turn(
     business: dict[str, Any],
     conversation: dict[str, Any],
     inbound: list[dict[str, Any]],
+    *,
+    model: ReplyModel | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> TurnResult:
+    """Answer `inbound` (the caller holds the conversation's row lock); the state is loaded
+    from the row once here and saved once at the end. `model` defaults to Gemini."""
     started = time.perf_counter()
-    metadata = dict(conversation.get("metadata") or {})
+    state = ConversationState.load(conversation)
     text = "\n".join(m["content"] for m in inbound if m["content"]).strip()
     attachments = [a for m in inbound for a in (m["attachments"] or []) if a.get("url")]
     photos = [a["url"] for a in attachments if is_photo(a)]
-    routed = route_message(text, bool(photos), metadata)
+    routed = route_message(text, bool(photos), state)
     classification = routed.classification
-    language = reply_language(
-        classification.language.value
-        if has_language_signal(text)
-        else metadata.get("language", "en"),
+    state.language = reply_language(
+        classification.language.value if has_language_signal(text) else state.language or "en",
         (business.get("settings") or {}).get("agent", {}).get("languages"),
     )
-    metadata["language"] = language
-    ctx = ToolContext(conn, business, conversation, language=language, metadata=metadata)
+    deps = TurnDeps(conn, business, conversation, state, model or get_gemini_client(), clock=clock)
+    language = deps.language
     turn = Turn(
         text=text,
         media_urls=photos,
         message_ids=[str(m["id"]) for m in inbound],
         entities=classification.entities,
         language=language,
-        profile=call_tool(ctx, "get_customer_profile"),
+        profile=get_customer_profile(deps),
     )
     if classification.entities.sizes:
-        call_tool(ctx, "update_customer_profile", preferred_size=classification.entities.sizes[0])
+        update_customer_profile(deps, preferred_size=classification.entities.sizes[0])
     intent = routed.intent
     if attachments and not photos and not text:
         intent = "unsupported_media"
-    clear_stale_wait(metadata, intent)
+    clear_stale_wait(state, intent)
     context_ms = (time.perf_counter() - started) * 1000
     facts = Facts(intent=intent, language=language, draft="")
     try:
-        facts = HANDLERS[intent](ctx, turn, facts)
+        facts = HANDLERS[intent](deps, turn, facts)
     except ToolInputInvalid as exc:  # e.g. a product shown earlier was archived since
         log(
             logger,
             logging.WARNING,
             "tool input refused; asking again",
             error=str(exc),
-            business_id=ctx.business_id,
-            conversation_id=ctx.conversation_id,
+            business_id=deps.business_id,
+            conversation_id=deps.conversation_id,
         )
         facts.draft, facts.use_llm = say("unavailable", language), False
     tools_ms = (time.perf_counter() - started) * 1000 - context_ms
-    history = recent_messages(conn, ctx.conversation_id, 8) if facts.use_llm else []
-    memories = (
-        call_tool(ctx, "search_memories", query=text, limit=3) if facts.use_llm and text else []
-    )
-    composed = compose(ctx, turn, facts, history, memories)
-    conversations.save_metadata(conn, ctx.conversation_id, metadata)
+    history = get_conversation_summary(deps, limit=8) if facts.use_llm else []
+    memories = search_memories(deps, query=text, limit=3) if facts.use_llm and text else []
+    composed = compose(deps, turn, facts, history, memories)
+    conversations.save_metadata(conn, deps.conversation_id, deps.state.to_metadata())
     record = {
         **composed.record,
         "intent": intent,
@@ -153,8 +157,8 @@ def run_turn(
         logger,
         logging.INFO,
         "turn answered",
-        business_id=ctx.business_id,
-        conversation_id=ctx.conversation_id,
+        business_id=deps.business_id,
+        conversation_id=deps.conversation_id,
         stage="orchestrator",
         **record,
     )

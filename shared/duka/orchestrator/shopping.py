@@ -10,13 +10,25 @@ from typing import Any
 from duka.images.analysis import ImageUnreadable, preferred_source
 from duka.logs import log
 from duka.media import MediaRefused
-from duka.orchestrator.cart import Cart
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.cart import CartItem
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import Entities
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.templates import cart_lines, describe_item, kes, product_lines, say
-from duka.orchestrator.tools import call_tool
-from duka.orchestrator.tools.cart import OutOfStock, SizeUnavailable, sizes_of
+from duka.orchestrator.tools.cart import (
+    OutOfStock,
+    SizeUnavailable,
+    add_to_cart,
+    clear_cart,
+    get_cart,
+    remove_from_cart,
+    sizes_of,
+)
+from duka.orchestrator.tools.products import (
+    get_product_details,
+    search_products,
+    search_similar_products,
+)
 from duka.orchestrator.tools.registry import ToolInputInvalid
 
 logger = logging.getLogger(__name__)
@@ -36,21 +48,21 @@ class Turn:
     profile: dict[str, Any] = field(default_factory=dict)
 
 
-def shown(ctx: ToolContext) -> list[ShownProduct]:
-    return [ShownProduct.from_json(p) for p in ctx.metadata.get("shown") or []]
+def shown(deps: TurnDeps) -> list[ShownProduct]:
+    return deps.state.shown_items()
 
 
-def remember_shown(ctx: ToolContext, products: list[ShownProduct]) -> None:
-    ctx.metadata["shown"] = [p.to_json() for p in products]
+def remember_shown(deps: TurnDeps, products: list[ShownProduct]) -> None:
+    deps.state.shown = list(products)
 
 
 def show_results(
-    ctx: ToolContext, turn: Turn, facts: Facts, products: list[ShownProduct], header_key: str
+    deps: TurnDeps, turn: Turn, facts: Facts, products: list[ShownProduct], header_key: str
 ) -> Facts:
     if not products:
         facts.draft = say("no_results", turn.language)
         return facts
-    remember_shown(ctx, products)
+    remember_shown(deps, products)
     facts.products = products
     facts.allow(*(p.price for p in products))
     facts.draft = "\n".join(
@@ -71,7 +83,7 @@ def preferred_size(turn: Turn) -> str | None:
     return str(turn.profile.get("preferred_size") or (sizes[0] if sizes else "")) or None
 
 
-def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     e = turn.entities
     query: dict[str, Any] = {
         "text": turn.text,
@@ -80,20 +92,19 @@ def search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         "max_price": e.max_price,
         "limit": 5,
     }
-    hits = call_tool(ctx, "search_products", colors=list(e.colors), **query)
+    hits = search_products(deps, colors=list(e.colors), **query)
     if not hits and e.colors:  # none in that colour: show the same kind in other colours
         facts.notes.append(f"Nothing in {', '.join(e.colors)}; these are other colours.")
-        hits = call_tool(ctx, "search_products", **query)
+        hits = search_products(deps, **query)
     facts.use_llm = True
-    return show_results(ctx, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+    return show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
 
 
-def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
+def photo_search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     facts.use_llm = True
     try:
-        analysis, hits = call_tool(
-            ctx,
-            "search_similar_products",
+        analysis, hits = search_similar_products(
+            deps,
             image_url=turn.media_urls[0],
             size=preferred_size(turn),
             limit=PHOTO_MATCHES,
@@ -104,7 +115,7 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
             logging.WARNING,
             "customer photo refused",
             error=str(exc),
-            conversation_id=ctx.conversation_id,
+            conversation_id=deps.conversation_id,
         )
         facts.draft = say("photo_failed", turn.language)
         facts.use_llm = False
@@ -124,9 +135,8 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     garments = list(turn.entities.categories) or ([analysis.garment] if analysis.garment else [])
     if len(products) < PHOTO_MATCHES and garments:
         # Few close matches: add the same kind of garment in other colours.
-        more = call_tool(
-            ctx,
-            "search_products",
+        more = search_products(
+            deps,
             text=turn.text,
             categories=garments,
             size=preferred_size(turn),
@@ -134,7 +144,7 @@ def photo_search(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         )
         seen = {p.id for p in products}
         products += [ShownProduct.from_row(h) for h in more if h.id not in seen]
-    return show_results(ctx, turn, facts, products[:PHOTO_MATCHES], "results_photo")
+    return show_results(deps, turn, facts, products[:PHOTO_MATCHES], "results_photo")
 
 
 def out_of_stock_text(exc: OutOfStock, language: str) -> str:
@@ -142,8 +152,8 @@ def out_of_stock_text(exc: OutOfStock, language: str) -> str:
     return say("out_of_stock", language, available=exc.available, item=exc.name, in_size=in_size)
 
 
-def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:
-    items = shown(ctx)
+def resolve_shown(deps: TurnDeps, entities: Entities) -> ShownProduct | None:
+    items = shown(deps)
     if entities.item_refs:
         ref = entities.item_refs[0]
         index = len(items) - 1 if ref == -1 else ref - 1
@@ -157,13 +167,13 @@ def resolve_shown(ctx: ToolContext, entities: Entities) -> ShownProduct | None:
     return None
 
 
-def question(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    item = resolve_shown(ctx, turn.entities)
+def question(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    item = resolve_shown(deps, turn.entities)
     facts.use_llm = True
     if item is None:
-        facts.draft = say("which_item" if shown(ctx) else "nothing_shown", turn.language)
+        facts.draft = say("which_item" if shown(deps) else "nothing_shown", turn.language)
         return facts
-    product = call_tool(ctx, "get_product_details", product_id=item.id)
+    product = get_product_details(deps, product_id=item.id)
     current = ShownProduct.from_row(product)
     # Not facts.products: the customer's numbering of the shown list must stay as it was.
     facts.allow(current.price)
@@ -179,22 +189,22 @@ def question(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     return facts
 
 
-def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    item = resolve_shown(ctx, turn.entities)
-    pending = ctx.metadata.pop("pending_add", None)
+def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    item = resolve_shown(deps, turn.entities)
+    pending, deps.state.pending_add = deps.state.pending_add, None
     if item is None and pending:
-        item = ShownProduct.from_json(pending)
+        item = pending
     if item is None:
-        facts.draft = say("which_item" if shown(ctx) else "nothing_shown", turn.language)
+        facts.draft = say("which_item" if shown(deps) else "nothing_shown", turn.language)
         return facts
-    product = call_tool(ctx, "get_product_details", product_id=item.id)
+    product = get_product_details(deps, product_id=item.id)
     sizes = sizes_of(product)
     size = turn.entities.sizes[0] if turn.entities.sizes else None
     if size is None and len(sizes) == 1:
         size = sizes[0]
     if size is None and sizes:
-        ctx.metadata["pending_add"] = item.to_json()
-        ctx.metadata["awaiting"] = "size"
+        deps.state.pending_add = item
+        deps.state.awaiting = "size"
         facts.draft = say("which_size", turn.language, item=item.name, sizes=", ".join(sizes))
         return facts
     colors = (product.get("attrs") or {}).get("colors") or []
@@ -204,9 +214,8 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
         or (colors[0] if len(colors) == 1 else None)
     )
     try:
-        cart = call_tool(
-            ctx,
-            "add_to_cart",
+        cart = add_to_cart(
+            deps,
             product_id=item.id,
             size=size,
             color=color,
@@ -224,8 +233,8 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     except OutOfStock as exc:
         facts.draft = out_of_stock_text(exc, turn.language)
         return facts
-    ctx.metadata["awaiting"] = "checkout_confirmation"
-    ctx.metadata["last_added"] = item.id
+    deps.state.awaiting = "checkout_confirmation"
+    deps.state.last_added = item.id
     facts.allow(
         cart.total, *(i.line_total for i in cart.items), *(i.unit_price for i in cart.items)
     )
@@ -240,36 +249,36 @@ def add(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     return facts
 
 
-def _cart_target(ctx: ToolContext, entities: Entities) -> Any:
-    cart = Cart.from_metadata(ctx.metadata)
+def _cart_target(deps: TurnDeps, entities: Entities) -> CartItem | None:
+    cart = deps.state.current_cart()
     if entities.ref_color or entities.colors:
         colour = entities.ref_color or entities.colors[0]
         exact = [item for item in cart.items if item.color == colour]
         if exact:
             return exact[0]
-        offered = {s.id for s in shown(ctx) if colour in s.colors}
+        offered = {s.id for s in shown(deps) if colour in s.colors}
         candidates = [item for item in cart.items if item.product_id in offered]
         if len(candidates) == 1:  # only one line could be "the blue one"
             return candidates[0]
     if entities.item_refs:
-        ref = resolve_shown(ctx, entities)
+        ref = resolve_shown(deps, entities)
         if ref is not None:
             return next((i for i in cart.items if i.product_id == ref.id), None)
         index = entities.item_refs[0] - 1
         return cart.items[index] if 0 <= index < len(cart.items) else None
-    last = ctx.metadata.get("last_added")
+    last = deps.state.last_added
     return next((i for i in cart.items if i.product_id == last), None) or (
         cart.items[0] if len(cart.items) == 1 else None
     )
 
 
-def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
-    target = _cart_target(ctx, turn.entities)
+def change_cart(deps: TurnDeps, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
+    target = _cart_target(deps, turn.entities)
     if target is None:
         facts.draft = (
             say("not_in_cart", turn.language)
             + "\n"
-            + cart_lines(Cart.from_metadata(ctx.metadata), turn.language)
+            + cart_lines(deps.state.current_cart(), turn.language)
         )
         return facts
     quantity = turn.entities.quantity if set_quantity else None
@@ -281,9 +290,8 @@ def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: boo
         facts.draft = say("how_many", turn.language, item=target.name)
         return facts
     try:
-        cart = call_tool(
-            ctx,
-            "remove_from_cart",
+        cart = remove_from_cart(
+            deps,
             product_id=target.product_id,
             size=target.size,
             quantity=quantity,
@@ -301,8 +309,8 @@ def change_cart(ctx: ToolContext, turn: Turn, facts: Facts, *, set_quantity: boo
     return facts
 
 
-def view_cart(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    cart = call_tool(ctx, "get_cart")
+def view_cart(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    cart = get_cart(deps)
     facts.allow(cart.total, *(i.line_total for i in cart.items))
     facts.draft = cart_lines(cart, turn.language)
     if cart.items:
@@ -310,8 +318,8 @@ def view_cart(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
     return facts
 
 
-def clear(ctx: ToolContext, turn: Turn, facts: Facts) -> Facts:
-    call_tool(ctx, "clear_cart")
-    ctx.metadata.pop("awaiting", None)
+def clear(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    clear_cart(deps)
+    deps.state.awaiting = None
     facts.draft = say("cart_cleared", turn.language)
     return facts

@@ -16,8 +16,8 @@ from duka.logs import log
 from duka.orders import gateways, reservations, store
 from duka.orders.events import PaymentEvent, QueuedEvent, enqueue, publish
 from duka.payments import (
-    CallbackRejected,
     FailureReason,
+    ForgedCallback,
     GatewayConfigError,
     GatewayDeclined,
     GatewayUnavailable,
@@ -74,9 +74,7 @@ def handle_callback(
             business_id=business_id,
             **_ids(result),
         )
-        raise CallbackRejected(
-            "the callback's payment belongs to another boutique", unauthenticated=True
-        )
+        raise ForgedCallback("the callback's payment belongs to another boutique")
     if result.status is PaymentStatus.PENDING:
         return Applied.UNCHANGED
     if result.status is not PaymentStatus.PAID or verifier.callback_requires_confirmation():

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from duka.config import get_settings
-from duka.payments import CallbackRejected, PaymentGateway, gateway_from_settings
+from duka.payments import ForgedCallback, PaymentGateway, gateway_from_settings
 from duka.payments.gateway import GatewayConfigError
 from duka.secrets import get_secret_store
 
@@ -90,11 +90,11 @@ def platform_gateway(name: str) -> PaymentGateway:
 
 def callback_gateway(name: str, business_id: str | None) -> PaymentGateway:
     """The gateway that authenticates a callback: the deployment's, holding the Daraja path
-    token of the boutique the callback path names. Raises CallbackRejected if it names none."""
+    token of the boutique the callback path names. Raises ForgedCallback if it names none."""
     if name != "daraja":
         return platform_gateway(name)
     if not business_id:
-        raise CallbackRejected("Daraja callback path names no boutique", unauthenticated=True)
+        raise ForgedCallback("Daraja callback path names no boutique")
     return _build(name, _with_boutique_token(_environment(), business_id))
 
 

@@ -16,9 +16,8 @@ from duka.db.pool import Connection, tenant_transaction
 from duka.llm import LLMUnavailable
 from duka.logs import log
 from duka.orders import store
+from duka.outbound import deliver_pending, queue_reply
 from duka.payments import FailureReason, failure_message
-from duka.processing import deliver_pending
-from duka.store import messages
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +128,11 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
             received=kes(received if received is not None else order["amount"]),
             total=kes(order["amount"]),
         )
-    messages.insert_outbound_intent(
+    queue_reply(
         conn,
         business_id=business_id,
         conversation_id=conversation_id,
-        content=text,
-        answers=[],
+        text=text,
         metadata={"kind": f"payment_{kind}", "order_id": order_id},
     )
     store.set_notified(conn, order_id, state)

@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from duka.db.pool import Connection
+from duka.errors import Rejected
 
 
-class SoldOut(Exception):
+class SoldOut(Rejected):
     """Final outcome: these products (by name) no longer have enough pieces."""
 
     def __init__(self, names: Sequence[str]) -> None:

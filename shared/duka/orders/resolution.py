@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from duka.db.pool import Connection
+from duka.errors import Rejected
 from duka.orders import reservations, store
 from duka.orders.events import PaymentEvent, QueuedEvent, enqueue
 
@@ -32,7 +33,7 @@ _ALREADY = {
 }
 
 
-class NotDecidable(Exception):
+class NotDecidable(Rejected):
     """The order is not a flagged one waiting for the owner (message for the owner)."""
 
 

@@ -6,6 +6,7 @@ writer, so a wrong update fails with a CheckViolation whatever code sends it."""
 from __future__ import annotations
 
 from duka.db.pool import tenant_transaction
+from duka.errors import NotFound, Rejected
 from duka.orders import reservations, store
 
 PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -17,11 +18,11 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Rejected):
     """Input the owner (or the model) can fix: the order is not in a state that allows this."""
 
 
-class OrderNotFound(LookupError):
+class OrderNotFound(NotFound):
     pass
 
 

@@ -21,6 +21,7 @@ import httpx
 from duka.payments.gateway import (
     CallbackRejected,
     DarajaConfig,
+    ForgedCallback,
     GatewayConfig,
     GatewayConfigError,
     GatewayDeclined,
@@ -189,13 +190,11 @@ class DarajaGateway:
         if path_token is None or not hmac.compare_digest(
             path_token.encode(), self._config.callback_token.encode()
         ):
-            raise CallbackRejected("Daraja callback path token is wrong", unauthenticated=True)
+            raise ForgedCallback("Daraja callback path token is wrong")
         try:
             return self._callback_result(json.loads(body))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise CallbackRejected(
-                f"Daraja callback is malformed: {exc!r}", unauthenticated=False
-            ) from exc
+            raise CallbackRejected(f"Daraja callback is malformed: {exc!r}") from exc
 
     def _callback_result(self, payload: Any) -> PaymentResult:
         callback = payload["Body"]["stkCallback"]

@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import httpx
 
+from duka.errors import Misconfigured, NotAuthentic, Rejected, Transient
+
 
 @dataclass(frozen=True)
 class StkPushRequest:
@@ -99,7 +101,7 @@ class PaymentError(Exception):
     """Base of every payment gateway error."""
 
 
-class GatewayDeclined(PaymentError):
+class GatewayDeclined(PaymentError, Rejected):
     """Final: the gateway refused the request (e.g. invalid phone); tell the customer why."""
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
@@ -107,11 +109,11 @@ class GatewayDeclined(PaymentError):
         self.code = code
 
 
-class GatewayUnavailable(PaymentError):
+class GatewayUnavailable(PaymentError, Transient):
     """Transient: no payment prompt was sent, so retrying (or asking the customer to) is safe."""
 
 
-class PaymentOutcomeUnknown(PaymentError):
+class PaymentOutcomeUnknown(PaymentError, Transient):
     """The prompt may have been sent: reconcile by callback or query, never push this attempt again.
 
     Without a checkout id there is nothing to query; wait for the callback, and only after the
@@ -124,15 +126,19 @@ class PaymentOutcomeUnknown(PaymentError):
         self.attempt = attempt
 
 
-class CallbackRejected(PaymentError):
-    """The callback is not authentic (`unauthenticated`) or cannot be read; do not act on it."""
+class CallbackRejected(PaymentError, Rejected):
+    """The callback cannot be read (or, as `ForgedCallback`, is not authentic); act on nothing."""
 
-    def __init__(self, message: str, *, unauthenticated: bool) -> None:
-        super().__init__(message)
-        self.unauthenticated = unauthenticated
+    @property
+    def unauthenticated(self) -> bool:
+        return isinstance(self, NotAuthentic)
 
 
-class GatewayConfigError(PaymentError):
+class ForgedCallback(CallbackRejected, NotAuthentic):
+    """The callback's signature or path token is missing or wrong."""
+
+
+class GatewayConfigError(PaymentError, Misconfigured):
     """A configuration mistake; the message names the setting to fix."""
 
 

@@ -31,6 +31,7 @@ import httpx
 from duka.payments.gateway import (
     CallbackRejected,
     FailureReason,
+    ForgedCallback,
     GatewayConfig,
     GatewayConfigError,
     GatewayDeclined,
@@ -151,9 +152,7 @@ class PayLinkGateway:
         )
         expected = sign(body, self._config.webhook_secret)
         if not hmac.compare_digest(signature.strip().encode(), expected.encode()):
-            raise CallbackRejected(
-                f"PayLink callback has a missing or wrong {SIGNATURE_HEADER}", unauthenticated=True
-            )
+            raise ForgedCallback(f"PayLink callback has a missing or wrong {SIGNATURE_HEADER}")
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict):
@@ -163,9 +162,7 @@ class PayLinkGateway:
                 raise ValueError("no amount: every PayLink callback states what was asked or paid")
             return result
         except (KeyError, TypeError, ValueError) as exc:
-            raise CallbackRejected(
-                f"PayLink callback is malformed: {exc}", unauthenticated=False
-            ) from exc
+            raise CallbackRejected(f"PayLink callback is malformed: {exc}") from exc
 
     def _raise_for_refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> None:
         if response.is_success:

@@ -7,6 +7,14 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from duka.db.pool import Connection
+from duka.errors import NotFound
+
+
+class UnknownBusiness(NotFound):
+    """No business uses the WhatsApp number (a message sent to it, or an operator's typo)."""
+
+    def __init__(self, whatsapp_number: str) -> None:
+        super().__init__(f"no business uses WhatsApp number {whatsapp_number[:20]}")
 
 
 def create_business(
@@ -29,6 +37,14 @@ def create_business(
 def business_id_for_whatsapp(conn: Connection, whatsapp_number: str) -> str | None:
     row = conn.execute("SELECT business_id_for_whatsapp(%s) AS id", (whatsapp_number,)).fetchone()
     return str(row["id"]) if row and row["id"] else None
+
+
+def require_business_id_for_whatsapp(conn: Connection, whatsapp_number: str) -> str:
+    """The id of the business on `whatsapp_number`; raises UnknownBusiness if there is none."""
+    business_id = business_id_for_whatsapp(conn, whatsapp_number)
+    if business_id is None:
+        raise UnknownBusiness(whatsapp_number)
+    return business_id
 
 
 def enter_business_by_whatsapp(conn: Connection, whatsapp_number: str) -> str | None:

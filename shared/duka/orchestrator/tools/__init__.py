@@ -3,11 +3,10 @@
 from duka.orchestrator.tools import (  # noqa: F401 - imported to register
     cart,
     customers,
-    images,
     memory,
     payments,
     products,
 )
-from duka.orchestrator.tools.registry import TOOLS, Tool, call_tool
+from duka.orchestrator.tools.registry import TOOLS, Tool, action_model
 
-__all__ = ["TOOLS", "Tool", "call_tool"]
+__all__ = ["TOOLS", "Tool", "action_model"]

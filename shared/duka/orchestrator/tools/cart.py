@@ -8,13 +8,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from duka.db.pool import Connection
+from duka.errors import Rejected
 from duka.orchestrator.cart import Cart, CartItem
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
 from duka.store import products as product_store
 
 
-class OutOfStock(Exception):
+class OutOfStock(Rejected):
     """A final business outcome: not enough of this product (in this size) is left."""
 
     def __init__(self, name: str, available: int, size: str | None) -> None:
@@ -22,7 +23,7 @@ class OutOfStock(Exception):
         self.name, self.available, self.size = name, available, size
 
 
-class SizeUnavailable(Exception):
+class SizeUnavailable(Rejected):
     """The product doesn't come in the asked size; `sizes` lists what it does come in."""
 
     def __init__(self, name: str, size: str, sizes: list[str]) -> None:
@@ -47,12 +48,16 @@ class NoArgs(BaseModel):
     pass
 
 
-def _cart(ctx: ToolContext) -> Cart:
-    return Cart.from_metadata(ctx.metadata)
+class ItemAction(BaseModel):
+    """What the model writes for a cart change: the item's number in PRODUCTS, not an id."""
+
+    item_number: int | None = None
+    size: str | None = None
+    quantity: int | None = None
 
 
-def _save(ctx: ToolContext, cart: Cart) -> Cart:
-    ctx.metadata["cart"] = cart.to_metadata()
+def _save(deps: TurnDeps, cart: Cart) -> Cart:
+    deps.state.cart = cart.model_copy(deep=True)
     return cart
 
 
@@ -85,71 +90,79 @@ def check_available(
         raise OutOfStock(name, available, size)
 
 
-def _product(ctx: ToolContext, product_id: str) -> dict[str, Any]:
-    product = product_store.get_product(ctx.conn, product_id)
+def _product(deps: TurnDeps, product_id: str) -> dict[str, Any]:
+    product = product_store.get_product(deps.conn, product_id)
     if product is None or not product["active"]:
         raise ToolInputInvalid(f"unknown product {product_id}")
     return product
 
 
-@tool("cart", AddArgs)
-def add_to_cart(ctx: ToolContext, args: AddArgs) -> Cart:
+@tool("cart", AddArgs, model_args=ItemAction)
+def add_to_cart(
+    deps: TurnDeps,
+    product_id: str,
+    quantity: int = 1,
+    size: str | None = None,
+    color: str | None = None,
+) -> Cart:
     """Add a product (in a size, if it has sizes) to the customer's cart."""
-    product = _product(ctx, args.product_id)
-    size = args.size.upper() if args.size else None
-    cart = _cart(ctx)
-    existing = cart.find(args.product_id, size)
-    wanted = args.quantity + (existing.quantity if existing else 0)
-    check_available(ctx.conn, product, size, wanted)
+    product = _product(deps, product_id)
+    size = size.upper() if size else None
+    cart = deps.state.current_cart()
+    existing = cart.find(product_id, size)
+    wanted = quantity + (existing.quantity if existing else 0)
+    check_available(deps.conn, product, size, wanted)
     if existing:
         existing.quantity = wanted
     else:
         cart.items.append(
             CartItem(
-                product_id=args.product_id,
+                product_id=product_id,
                 sku=str(product["sku"]),
                 name=str(product["name"]),
-                quantity=args.quantity,
+                quantity=quantity,
                 unit_price=Decimal(str(product["price"])),
                 size=size,
-                color=args.color,
+                color=color,
             )
         )
-    return _save(ctx, cart)
+    return _save(deps, cart)
 
 
-@tool("cart", RemoveArgs)
-def remove_from_cart(ctx: ToolContext, args: RemoveArgs) -> Cart:
+@tool("cart", RemoveArgs, model_args=ItemAction)
+def remove_from_cart(
+    deps: TurnDeps, product_id: str, size: str | None = None, quantity: int | None = None
+) -> Cart:
     """Remove a product from the cart, or set its quantity (0 removes it)."""
-    cart = _cart(ctx)
+    cart = deps.state.current_cart()
     matches = [
         i
         for i in cart.items
-        if i.product_id == args.product_id and (args.size is None or i.size == args.size.upper())
+        if i.product_id == product_id and (size is None or i.size == size.upper())
     ]
     if not matches:
         raise ToolInputInvalid("that item is not in the cart")
     item = matches[0]
-    if args.quantity:
-        check_available(ctx.conn, _product(ctx, item.product_id), item.size, args.quantity)
-        item.quantity = args.quantity
+    if quantity:
+        check_available(deps.conn, _product(deps, item.product_id), item.size, quantity)
+        item.quantity = quantity
     else:
         cart.items.remove(item)
-    return _save(ctx, cart)
+    return _save(deps, cart)
 
 
 @tool("cart", NoArgs)
-def get_cart(ctx: ToolContext, args: NoArgs) -> Cart:
+def get_cart(deps: TurnDeps) -> Cart:
     """The cart with current database prices."""
-    cart = _cart(ctx)
+    cart = deps.state.current_cart()
     for item in cart.items:
-        product = product_store.get_product(ctx.conn, item.product_id)
+        product = product_store.get_product(deps.conn, item.product_id)
         if product is not None:
             item.unit_price = Decimal(str(product["price"]))
-    return _save(ctx, cart)
+    return _save(deps, cart)
 
 
-@tool("cart", NoArgs)
-def clear_cart(ctx: ToolContext, args: NoArgs) -> Cart:
+@tool("cart", NoArgs, model_args=NoArgs)
+def clear_cart(deps: TurnDeps) -> Cart:
     """Empty the cart."""
-    return _save(ctx, Cart([]))
+    return _save(deps, Cart())

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import tool
 
 
@@ -22,40 +22,36 @@ class ProfileUpdate(BaseModel):
     name: str | None = None
 
 
-class HistoryArgs(BaseModel):
-    limit: int = Field(default=5, ge=1, le=20)
-
-
-def ensure_customer(ctx: ToolContext) -> dict[str, Any]:
-    row = ctx.conn.execute(
+def ensure_customer(deps: TurnDeps) -> dict[str, Any]:
+    row = deps.conn.execute(
         "INSERT INTO customers (business_id, phone, name) VALUES (%s, %s, %s)"
         " ON CONFLICT (business_id, phone) DO UPDATE SET"
         " name = COALESCE(customers.name, EXCLUDED.name) RETURNING *",
-        (ctx.business_id, ctx.customer_phone, ctx.conversation.get("customer_name")),
+        (deps.business_id, deps.customer_phone, deps.conversation.get("customer_name")),
     ).fetchone()
     assert row is not None
     return row
 
 
 @tool("customer", NoArgs)
-def get_customer_profile(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
+def get_customer_profile(deps: TurnDeps) -> dict[str, Any]:
     """Sizes and colours bought before, order count, lifetime value, stated preferences."""
-    customer = ensure_customer(ctx)
+    customer = ensure_customer(deps)
     bought = (
-        ctx.conn.execute(
+        deps.conn.execute(
             "SELECT array_remove(array_agg(DISTINCT oi.size), NULL) AS sizes,"
             " array_remove(array_agg(DISTINCT oi.color), NULL) AS colors"
             " FROM order_items oi JOIN orders o ON o.id = oi.order_id"
             " WHERE o.customer_phone = %s AND o.status = 'paid'",
-            (ctx.customer_phone,),
+            (deps.customer_phone,),
         ).fetchone()
         or {}
     )
     totals = (
-        ctx.conn.execute(
+        deps.conn.execute(
             "SELECT count(*) AS n, COALESCE(sum(amount), 0) AS value FROM orders"
             " WHERE customer_phone = %s AND status = 'paid'",
-            (ctx.customer_phone,),
+            (deps.customer_phone,),
         ).fetchone()
         or {}
     )
@@ -70,26 +66,23 @@ def get_customer_profile(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
 
 
 @tool("customer", ProfileUpdate)
-def update_customer_profile(ctx: ToolContext, args: ProfileUpdate) -> dict[str, Any]:
+def update_customer_profile(
+    deps: TurnDeps,
+    preferred_size: str | None = None,
+    preferred_language: str | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
     """Remember what the customer told us about themselves (size, language, name)."""
-    ensure_customer(ctx)
-    changes = args.model_dump(exclude_none=True)
-    ctx.conn.execute(
+    ensure_customer(deps)
+    stated = {
+        "preferred_size": preferred_size,
+        "preferred_language": preferred_language,
+        "name": name,
+    }
+    changes = {key: value for key, value in stated.items() if value is not None}
+    deps.conn.execute(
         "UPDATE customers SET profile = profile || %s, updated_at = now()"
         " WHERE business_id = %s AND phone = %s",
-        (Jsonb(changes), ctx.business_id, ctx.customer_phone),
+        (Jsonb(changes), deps.business_id, deps.customer_phone),
     )
     return changes
-
-
-@tool("customer", HistoryArgs)
-def get_purchase_history(ctx: ToolContext, args: HistoryArgs) -> list[dict[str, Any]]:
-    """The customer's orders, newest first, with their items."""
-    return ctx.conn.execute(
-        "SELECT o.id, o.status, o.amount, o.created_at, o.fulfillment_status,"
-        " COALESCE(json_agg(json_build_object('name', oi.name, 'size', oi.size,"
-        " 'quantity', oi.quantity)) FILTER (WHERE oi.id IS NOT NULL), '[]') AS items"
-        " FROM orders o LEFT JOIN order_items oi ON oi.order_id = o.id"
-        " WHERE o.customer_phone = %s GROUP BY o.id ORDER BY o.created_at DESC LIMIT %s",
-        (ctx.customer_phone, args.limit),
-    ).fetchall()

@@ -1,4 +1,7 @@
-"""Memory tools: short facts about a customer, found again by meaning (pgvector) or recency."""
+"""Memory tools: what this customer said before, and facts about them found again by meaning.
+
+Memories are written by payment notices (duka/orders/notifications.py); the turn reads them.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from duka.catalog.search import active_embedding_model, embed_query
 from duka.logs import log
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import tool
+from duka.store.messages import recent_messages
 
 logger = logging.getLogger(__name__)
-
-
-class SaveArgs(BaseModel):
-    summary: str = Field(min_length=3, max_length=500)
 
 
 class SearchArgs(BaseModel):
@@ -29,11 +30,9 @@ class SummaryArgs(BaseModel):
 
 def _embed(text: str) -> tuple[list[float] | None, str | None]:
     try:
-        from duka.catalog.search import active_embedding_model, embed_query
-
         return embed_query(text), active_embedding_model()
-    except Exception as exc:  # noqa: BLE001 - a memory without a vector is still useful
-        log(logger, logging.WARNING, "memory stored without embedding", error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - memories are still found by recency
+        log(logger, logging.WARNING, "memory search without embedding", error=str(exc))
         return None, None
 
 
@@ -41,53 +40,31 @@ def _vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
 
 
-@tool("memory", SaveArgs)
-def save_memory(ctx: ToolContext, args: SaveArgs) -> str:
-    """Remember one fact about this customer for later conversations."""
-    vector, model = _embed(args.summary)
-    row = ctx.conn.execute(
-        "INSERT INTO agent_memories (business_id, conversation_id, customer_phone, summary,"
-        " embedding, embedding_model) VALUES (%s, %s, %s, %s, %s::vector, %s) RETURNING id",
-        (
-            ctx.business_id,
-            ctx.conversation_id,
-            ctx.customer_phone,
-            args.summary,
-            _vector_literal(vector) if vector else None,
-            model,
-        ),
-    ).fetchone()
-    assert row is not None
-    return str(row["id"])
-
-
 @tool("memory", SearchArgs)
-def search_memories(ctx: ToolContext, args: SearchArgs) -> list[str]:
+def search_memories(deps: TurnDeps, query: str, limit: int = 3) -> list[str]:
     """This customer's memories closest in meaning to the query (newest when no vectors)."""
-    vector, model = _embed(args.query) if args.query else (None, None)
+    vector, model = _embed(query) if query else (None, None)
     if vector is not None:
-        rows = ctx.conn.execute(
+        rows = deps.conn.execute(
             # Distances only between vectors of the active model: others have other dimensions.
             "SELECT summary FROM agent_memories WHERE customer_phone = %s"
             " ORDER BY CASE WHEN embedding_model = %s THEN embedding <=> %s::vector END"
             " NULLS LAST, created_at DESC LIMIT %s",
-            (ctx.customer_phone, model, _vector_literal(vector), args.limit),
+            (deps.customer_phone, model, _vector_literal(vector), limit),
         ).fetchall()
     else:
-        rows = ctx.conn.execute(
+        rows = deps.conn.execute(
             "SELECT summary FROM agent_memories WHERE customer_phone = %s"
             " ORDER BY created_at DESC LIMIT %s",
-            (ctx.customer_phone, args.limit),
+            (deps.customer_phone, limit),
         ).fetchall()
     return [str(r["summary"]) for r in rows]
 
 
 @tool("memory", SummaryArgs)
-def get_conversation_summary(ctx: ToolContext, args: SummaryArgs) -> list[dict[str, Any]]:
+def get_conversation_summary(deps: TurnDeps, limit: int = 8) -> list[dict[str, Any]]:
     """The last messages of this conversation, oldest first."""
-    from duka.store.messages import recent_messages
-
     return [
         {"role": m["role"], "content": m["content"], "media": bool(m["attachments"])}
-        for m in recent_messages(ctx.conn, ctx.conversation_id, args.limit)
+        for m in recent_messages(deps.conn, deps.conversation_id, limit)
     ]

@@ -1,4 +1,4 @@
-"""Payment tools: M-Pesa STK push at database totals, payment status, callback application."""
+"""Payment tools: M-Pesa STK push at database totals, and the conversation's order status."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from duka.orchestrator.cart import Cart
-from duka.orchestrator.context import ToolContext
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
+from duka.orders.checkout import CartLine, CheckoutResult, DeliveryDetails, latest_order
+from duka.orders.checkout import start_checkout as _start_checkout
 
 
 class StkArgs(BaseModel):
@@ -20,45 +21,29 @@ class NoArgs(BaseModel):
     pass
 
 
-class CallbackArgs(BaseModel):
-    gateway: str
-    body: str
-    path_token: str | None = None
-
-
 @tool("payment", StkArgs)
-def initiate_mpesa_stk(ctx: ToolContext, args: StkArgs) -> Any:
+def initiate_mpesa_stk(
+    deps: TurnDeps, idempotency_key: str, pay_phone: str | None = None
+) -> CheckoutResult:
     """Create the order from the cart and send the M-Pesa prompt to the customer's phone."""
-    from duka.orders.checkout import CartLine, DeliveryDetails, start_checkout
-
-    delivery = ctx.metadata.get("delivery")
-    if not delivery:
+    delivery = deps.state.delivery
+    if delivery is None:
         raise ToolInputInvalid("a delivery address is needed first")
-    cart = Cart.from_metadata(ctx.metadata)
-    return start_checkout(
-        business_id=ctx.business_id,
-        conversation_id=ctx.conversation_id,
-        customer_phone=ctx.customer_phone,
-        pay_phone=args.pay_phone,
-        lines=[CartLine(i.product_id, i.quantity, i.size, i.color) for i in cart.items],
-        delivery=DeliveryDetails(
-            delivery["address"], delivery.get("area"), int(delivery.get("fee_kes", 0))
-        ),
-        idempotency_key=args.idempotency_key,
+    return _start_checkout(
+        business_id=deps.business_id,
+        conversation_id=deps.conversation_id,
+        customer_phone=deps.customer_phone,
+        pay_phone=pay_phone,
+        lines=[
+            CartLine(i.product_id, i.quantity, i.size, i.color)
+            for i in deps.state.current_cart().items
+        ],
+        delivery=DeliveryDetails(delivery.address, delivery.area, delivery.fee_kes),
+        idempotency_key=idempotency_key,
     )
 
 
 @tool("payment", NoArgs)
-def check_payment_status(ctx: ToolContext, args: NoArgs) -> dict[str, Any] | None:
+def check_payment_status(deps: TurnDeps) -> dict[str, Any] | None:
     """The latest order of this conversation with its payment and delivery status."""
-    from duka.orders.checkout import latest_order
-
-    return latest_order(ctx.conn, ctx.conversation_id)
-
-
-@tool("payment", CallbackArgs)
-def process_payment_callback(ctx: ToolContext, args: CallbackArgs) -> Any:
-    """Apply a payment gateway callback (the paylink_callback function's work)."""
-    from duka.orders.callbacks import handle_callback
-
-    return handle_callback(args.gateway, {}, args.body.encode(), args.path_token)
+    return latest_order(deps.conn, deps.conversation_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,13 +10,12 @@ from pydantic import BaseModel, Field
 
 from duka.catalog.search import ProductHit, SearchQuery
 from duka.catalog.search import search_products as _search
-from duka.orchestrator.context import ToolContext
+from duka.catalog.search import search_similar_products as _similar
+from duka.images.analysis import ImageAnalysis
+from duka.media import download_media
+from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
 from duka.store import products as product_store
-
-
-class InventoryArgs(BaseModel):
-    limit: int = Field(default=10, ge=1, le=50)
 
 
 class SearchArgs(BaseModel):
@@ -37,44 +37,41 @@ class ProductArgs(BaseModel):
     product_id: str
 
 
-@tool("product", InventoryArgs)
-def get_inventory(ctx: ToolContext, args: InventoryArgs) -> list[dict[str, Any]]:
-    """List in-stock products, newest first."""
-    return ctx.conn.execute(
-        "SELECT id, sku, name, price, stock, category FROM products WHERE active AND stock > 0"
-        " ORDER BY created_at DESC, sku LIMIT %s",
-        (args.limit,),
-    ).fetchall()
-
-
 @tool("product", SearchArgs)
-def search_products(ctx: ToolContext, args: SearchArgs) -> list[ProductHit]:
+def search_products(
+    deps: TurnDeps,
+    text: str = "",
+    categories: Sequence[str] = (),
+    colors: Sequence[str] = (),
+    size: str | None = None,
+    max_price: Decimal | None = None,
+    limit: int = 5,
+) -> list[ProductHit]:
     """Find in-stock products matching words, garment types, colours, size and a price ceiling."""
     query = SearchQuery(
-        text=args.text,
-        categories=tuple(args.categories),
-        colors=tuple(args.colors),
-        size=args.size,
-        max_price=args.max_price,
-        limit=args.limit,
+        text=text,
+        categories=tuple(categories),
+        colors=tuple(colors),
+        size=size,
+        max_price=max_price,
+        limit=limit,
     )
-    return _search(ctx.conn, query)
+    return _search(deps.conn, query)
 
 
 @tool("product", SimilarArgs)
-def search_similar_products(ctx: ToolContext, args: SimilarArgs) -> Any:
-    """Find in-stock products that look like the customer's photo."""
-    from duka.catalog.search import search_similar_products as similar
-    from duka.orchestrator.tools.images import DownloadArgs, download_whatsapp_image
-
-    media = download_whatsapp_image(ctx, DownloadArgs(media_url=args.image_url))
-    return similar(ctx.conn, media.data, media.content_type, size=args.size, limit=args.limit)
+def search_similar_products(
+    deps: TurnDeps, image_url: str, size: str | None = None, limit: int = 3
+) -> tuple[ImageAnalysis, list[ProductHit]]:
+    """Find in-stock products that look like the customer's photo (fetched from Twilio only)."""
+    media = download_media(image_url)
+    return _similar(deps.conn, media.data, media.content_type, size=size, limit=limit)
 
 
 @tool("product", ProductArgs)
-def get_product_details(ctx: ToolContext, args: ProductArgs) -> dict[str, Any]:
+def get_product_details(deps: TurnDeps, product_id: str) -> dict[str, Any]:
     """Name, description, price, stock, sizes and colours of one product."""
-    product = product_store.get_product(ctx.conn, args.product_id)
+    product = product_store.get_product(deps.conn, product_id)
     if product is None or not product["active"]:
-        raise ToolInputInvalid(f"unknown product {args.product_id}")
+        raise ToolInputInvalid(f"unknown product {product_id}")
     return product

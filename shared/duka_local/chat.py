@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from duka.sandbox_cli import answer_prompt, pending_prompt
-from duka.simulator import WhatsAppSimulator
+from duka_local.sandbox_cli import answer_prompt, pending_prompt
+from duka_local.simulator import WhatsAppSimulator
 
 HELP = "Type a message and press Enter. '/photo PATH [caption]' sends a picture. '/quit' leaves."
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from duka.stack.stack import Stack, StackPorts
+from duka_local.stack.stack import Stack, StackPorts
 
 
 @contextmanager

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import duka
-from duka import events
-from duka.stack import database, processes, pubsub
+from duka_local.stack import database, processes, pubsub
+from duka_local.stack.manifest import FunctionSpec, load_functions
 
 PROJECT = "duka-local"
 LOCAL_TWILIO_SID = "AC" + "0" * 30 + "1"
@@ -29,31 +29,16 @@ LOCAL_PAYMENT_ENV = {
     "DARAJA_CALLBACK_TOKEN": "local-daraja-callback-token",
 }
 LOCAL_DASHBOARD_SESSION_KEY = "local-dashboard-session-key"
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    signature: str  # "http" or "cloudevent"
-    topic: str | None = None  # the Pub/Sub topic that triggers a cloudevent function
-    public_paths: tuple[str, ...] = ()  # gateway prefixes routed to an http function
-    dead_letters: bool = False  # also pushed the topic's dead letters (to flag them)
-
-
-# Registry of functions the stack runs; a folder functions/<name>/main.py must exist.
-FUNCTIONS: dict[str, FunctionSpec] = {
-    "whatsapp_inbound": FunctionSpec("http", public_paths=("/webhook/whatsapp",)),
-    "process_message": FunctionSpec("cloudevent", topic=events.INBOUND_MESSAGES, dead_letters=True),
-    "embed_product": FunctionSpec("cloudevent", topic=events.PRODUCT_CHANGED),
-    "scheduled_jobs": FunctionSpec("cloudevent", topic=events.SCHEDULED_JOBS),
-    "paylink_callback": FunctionSpec("http", public_paths=("/webhook/paylink", "/webhook/daraja")),
-    "process_payment": FunctionSpec("cloudevent", topic=events.PAYMENT_EVENTS),
-    "dashboard": FunctionSpec("http", public_paths=("/dashboard",)),
-}
 SCHEDULED_JOBS = ["sweep", "reconcile"]
 
 
 def repo_root() -> Path:
     return Path(os.environ.get("DUKA_REPO") or Path(duka.__file__).resolve().parents[2])
+
+
+def registered_functions() -> dict[str, FunctionSpec]:
+    """The functions the stack runs: functions/manifest.json, which Terraform deploys too."""
+    return load_functions(repo_root())
 
 
 def default_home() -> Path:
@@ -124,7 +109,7 @@ class Stack:
         function_ports = self._start_functions(env, logs, pids)
         routes = {
             path: f"http://127.0.0.1:{function_ports[name]}"
-            for name, spec in FUNCTIONS.items()
+            for name, spec in registered_functions().items()
             for path in spec.public_paths
         }
         pids["services"] = self._start_services(env, routes, logs)
@@ -135,7 +120,7 @@ class Stack:
             pubsub.PushRoute(
                 spec.topic, f"http://127.0.0.1:{function_ports[name]}", spec.dead_letters
             )
-            for name, spec in FUNCTIONS.items()
+            for name, spec in registered_functions().items()
             if spec.topic
         ]
         pubsub.create_topology(env["PUBSUB_EMULATOR_HOST"], PROJECT, push_routes)
@@ -181,14 +166,14 @@ class Stack:
     ) -> dict[str, int]:
         framework = str(Path(sys.executable).with_name("functions-framework"))
         ports: dict[str, int] = {}
-        for name, spec in FUNCTIONS.items():
+        for name, spec in registered_functions().items():
             ports[name] = processes.free_port()
             source = repo_root() / "functions" / name / "main.py"
             pids[name] = processes.spawn(
                 [
                     framework,
                     "--target",
-                    name,
+                    spec.entry_point,
                     "--source",
                     str(source),
                     "--port",
@@ -227,7 +212,7 @@ class Stack:
         config_path = self.home / "services.json"
         config_path.write_text(json.dumps(config))
         return processes.spawn(
-            [sys.executable, "-m", "duka.stack.services", str(config_path)],
+            [sys.executable, "-m", "duka_local.stack.services", str(config_path)],
             env=self._function_env(env),
             log_path=logs / "services.log",
             cwd=self.home,

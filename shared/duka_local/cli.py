@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from duka import owner_cli
-from duka.sandbox_cli import register as register_sandbox
-from duka.stack.stack import Stack
+from duka_local import owner_cli
+from duka_local.sandbox_cli import register as register_sandbox
+from duka_local.stack.stack import Stack, default_home
 
 DEMO_NAME = "Nyota Boutique"
 DEMO_NUMBER = "+254700111222"
@@ -22,6 +22,8 @@ def _use_stack_env() -> dict[str, str]:
     env = Stack().env() if "DATABASE_URL" not in os.environ else dict(os.environ)
     for key, value in env.items():
         os.environ.setdefault(key, value)
+    # Catalogue images go to the stack's folder unless Supabase (or another folder) is configured.
+    os.environ.setdefault("PRODUCT_IMAGE_DIR", str(default_home() / "product-images"))
     from duka.config import get_settings
 
     get_settings.cache_clear()
@@ -65,8 +67,9 @@ def cmd_business_create(args: argparse.Namespace) -> int:
 
 def cmd_products_import(args: argparse.Namespace) -> int:
     from duka.catalog.csv_import import CatalogueInvalid
-    from duka.catalog.importer import UnknownBusinessNumber, import_catalogue, progress_printer
+    from duka.catalog.importer import import_catalogue, progress_printer
     from duka.phone import normalize_kenyan_phone
+    from duka.store.businesses import UnknownBusiness
 
     _use_stack_env()
     try:
@@ -81,7 +84,7 @@ def cmd_products_import(args: argparse.Namespace) -> int:
             print(f"{args.file}: {error}", file=sys.stderr)
         print("nothing imported", file=sys.stderr)
         return 1
-    except UnknownBusinessNumber as exc:
+    except UnknownBusiness as exc:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"imported {len(ids)} products" + (" (searchable)" if args.wait else ""))
@@ -134,7 +137,7 @@ def cmd_db_provision_app_role(args: argparse.Namespace) -> int:
 
 
 def seed_demo() -> None:
-    from duka.demo.images import write_demo_images
+    from duka_local.demo.images import write_demo_images
 
     demo_dir = Path(__file__).parent / "demo"
     csv_path = demo_dir / "catalogue.csv"
@@ -159,7 +162,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from duka.chat import run_chat
+    from duka_local.chat import run_chat
 
     env = _use_stack_env()
     return run_chat(env, business_number=args.business, customer_number=args.customer)

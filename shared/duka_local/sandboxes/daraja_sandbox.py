@@ -1,8 +1,8 @@
 """A local Safaricom Daraja: OAuth, M-Pesa Express push and query, Daraja-shaped callbacks.
 
 The simulated customer and control API (`/_sandbox/...`) are shared with the PayLink sandbox;
-see `duka.sandboxes.paylink_sandbox`. Extra control: `POST /_sandbox/revoke_tokens` makes every
-issued access token invalid, as when Daraja expires one early.
+see `duka_local.sandboxes.paylink_sandbox`. Extra control: `POST /_sandbox/revoke_tokens` makes
+every issued access token invalid, as when Daraja expires one early.
 """
 
 from __future__ import annotations
@@ -28,7 +28,12 @@ from duka.payments.daraja import (
     nairobi_timestamp,
     stk_password,
 )
-from duka.sandboxes.paylink_sandbox import MpesaSandbox, SimulatedPush, UnknownPush, json_response
+from duka_local.sandboxes.paylink_sandbox import (
+    MpesaSandbox,
+    SimulatedPush,
+    UnknownPush,
+    json_response,
+)
 
 TOKEN_LIFETIME_S = "3599"  # Daraja sends expires_in as a string
 _MSISDN = re.compile(r"254[17]\d{8}")

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from duka.stack.processes import spawn, wait_http
+from duka_local.stack.processes import spawn, wait_http
 
 MAX_DELIVERY_ATTEMPTS = 5
 

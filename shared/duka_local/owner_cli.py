@@ -8,9 +8,10 @@ from typing import Any
 
 
 def cmd_owner_add(args: argparse.Namespace) -> int:
-    from duka.cli import _use_stack_env
-    from duka.dashboard.owners import UnknownBoutique, add_owner
+    from duka.dashboard.owners import add_owner
     from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
+    from duka.store.businesses import UnknownBusiness
+    from duka_local.cli import _use_stack_env
 
     _use_stack_env()
     try:
@@ -21,7 +22,7 @@ def cmd_owner_add(args: argparse.Namespace) -> int:
         return 2
     try:
         business_id = add_owner(business, phone)
-    except UnknownBoutique as exc:
+    except UnknownBusiness as exc:
         print(str(exc), file=sys.stderr)
         return 1
     print(f"{phone} can now sign in to the dashboard of {business} (business {business_id})")

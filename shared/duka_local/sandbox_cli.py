@@ -103,7 +103,7 @@ def answer(
 def cmd_mpesa(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = os.environ
     if not any(key in env for key in _SANDBOX_URL_KEYS.values()):
-        from duka.stack.stack import Stack
+        from duka_local.stack.stack import Stack
 
         env = Stack().env()
     try:

@@ -1,22 +1,34 @@
-"""What a turn knows: the injected tool context and the conversation state kept in metadata."""
+"""TurnDeps: everything one turn works with, built by the orchestrator and never by the model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from duka.db.pool import Connection
+from duka.llm.model import ReplyModel
+from duka.orchestrator.state import ConversationState
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
-class ToolContext:
-    """Identity and connection for tools; built by the orchestrator, never by the model."""
+class TurnDeps:
+    """The connection (already scoped to the tenant), who is talking, their state, the model.
+
+    Tools and handlers receive it; `clock` lets tests move time without sleeping.
+    """
 
     conn: Connection
     business: dict[str, Any]
     conversation: dict[str, Any]
-    language: str = "en"
-    metadata: dict[str, Any] = field(default_factory=dict)
+    state: ConversationState
+    model: ReplyModel
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     @property
     def business_id(self) -> str:
@@ -25,6 +37,10 @@ class ToolContext:
     @property
     def conversation_id(self) -> str:
         return str(self.conversation["id"])
+
+    @property
+    def language(self) -> str:
+        return self.state.language or "en"
 
     @property
     def agent(self) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The stack's helper process: the gateway, the sandboxes, and the scheduler's ticks.
 
-Run as `python -m duka.stack.services CONFIG.json`.
+Run as `python -m duka_local.stack.services CONFIG.json`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from duka.logs import configure_logging, log
-from duka.sandboxes.daraja_sandbox import DarajaSandbox
-from duka.sandboxes.paylink_sandbox import PayLinkSandbox
-from duka.sandboxes.twilio_sandbox import TwilioSandbox
-from duka.stack.gateway import Gateway
+from duka_local.sandboxes.daraja_sandbox import DarajaSandbox
+from duka_local.sandboxes.paylink_sandbox import PayLinkSandbox
+from duka_local.sandboxes.twilio_sandbox import TwilioSandbox
+from duka_local.stack.gateway import Gateway
 
-logger = logging.getLogger("duka.stack")
+logger = logging.getLogger("duka_local.stack")
 
 
 def _scheduler(interval: float, jobs: list[str]) -> None:

@@ -1,0 +1,1 @@
+"""The demo boutique's catalogue and swatch images, and synthetic garment photos for tests."""

@@ -1,0 +1,133 @@
+"""A customer talking to the orchestrator in-process: each `say` is one turn, run as
+process_message runs it (application role, tenant transaction, conversation row lock)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from duka.catalog.importer import import_catalogue
+from duka.catalog.indexing import index_product
+from duka.db.pool import tenant_transaction, transaction
+from duka.llm import ReplyModel
+from duka.orchestrator.run import TurnResult, run_turn
+from duka.store import businesses, conversations, messages
+from duka_local.cli import DEMO_NAME
+from duka_local.stack.database import DatabaseUrls
+from tests.conftest import random_kenyan_number
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    number: str
+    owner: str
+
+
+def create_shop(db: DatabaseUrls, csv_path: Path) -> Shop:
+    """A boutique with the catalogue imported and indexed in this process (no Pub/Sub)."""
+    number, owner = random_kenyan_number(), random_kenyan_number()
+    with transaction(db.admin) as conn:
+        business_id = businesses.create_business(
+            conn, name=DEMO_NAME, whatsapp_number=number, phone=owner
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        # The outbox relay publishes to Pub/Sub; here the products are indexed directly.
+        patch.setattr("duka.catalog.importer.relay_outbox", lambda: 0)
+        ids = import_catalogue(csv_path, number)
+    for product_id in ids:
+        index_product(business_id, product_id)
+    return Shop(business_id, number, owner)
+
+
+class FrozenClock:
+    """A clock the test moves by hand (a stale question without sleeping)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Chat:
+    shop: Shop
+    db: DatabaseUrls
+    model: ReplyModel | None = None
+    clock: Callable[[], datetime] = field(default_factory=FrozenClock)
+    phone: str = field(default_factory=random_kenyan_number)
+    last: TurnResult | None = None
+
+    def say(self, *texts: str, attachments: Sequence[dict[str, Any]] = ()) -> str:
+        """Send one message (several: a burst answered by one turn); the reply's text."""
+        with tenant_transaction(self.shop.id, url=self.db.app) as conn:
+            conversation = conversations.get_or_create_conversation(
+                conn, self.shop.id, self.phone, None
+            )
+            conversation_id = str(conversation["id"])
+            for index, text in enumerate(texts):
+                messages.insert_inbound(
+                    conn,
+                    business_id=self.shop.id,
+                    conversation_id=conversation_id,
+                    external_id="SM" + secrets.token_hex(16),
+                    content=text,
+                    attachments=list(attachments) if index == len(texts) - 1 else [],
+                    profile_name=None,
+                )
+            conversation = conversations.lock_conversation(conn, conversation_id)
+            inbound = messages.unanswered_inbound(conn, conversation_id)
+            conversation = conversations.note_customer_activity(conn, conversation_id, inbound[-1])
+            business = businesses.get_business(conn, self.shop.id)
+            assert business is not None
+            result = run_turn(
+                conn, business, conversation, inbound, model=self.model, clock=self.clock
+            )
+            messages.insert_outbound_intent(
+                conn,
+                business_id=self.shop.id,
+                conversation_id=conversation_id,
+                content=result.text,
+                answers=[str(m["id"]) for m in inbound],
+                metadata=result.record,
+            )
+        self.last = result
+        return result.text
+
+    def _admin(self) -> psycopg.Connection[dict[str, Any]]:
+        return psycopg.connect(self.db.admin, autocommit=True, row_factory=dict_row)
+
+    def conversation(self) -> dict[str, Any]:
+        with self._admin() as conn:
+            row = conn.execute(
+                "SELECT * FROM conversations WHERE business_id = %s AND customer_phone = %s",
+                (self.shop.id, self.phone),
+            ).fetchone()
+        assert row is not None
+        return row
+
+    def orders(self) -> int:
+        with self._admin() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM orders WHERE customer_phone = %s", (self.phone,)
+            ).fetchone()
+        assert row is not None
+        return int(row["n"])
+
+    def db_price(self, name: str) -> Any:
+        with self._admin() as conn:
+            row = conn.execute(
+                "SELECT price FROM products WHERE business_id = %s AND name = %s",
+                (self.shop.id, name),
+            ).fetchone()
+        assert row is not None
+        return row["price"]

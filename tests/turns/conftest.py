@@ -1,0 +1,88 @@
+"""The in-process turn tier: only an embedded Postgres, no functions, emulator or fakes on ports.
+
+A turn runs as the application role inside a tenant transaction, exactly as process_message
+calls it, with an injected model (tests/turns/models.py) and clock; each turn takes
+milliseconds. The demo catalogue is imported and indexed once per session, in-process.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from duka.config import get_settings
+from duka_local.stack.database import DatabaseUrls, start_local_database, stop_local_database
+from tests.turns.chat import Chat, Shop, create_shop
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "shared" / "duka_local" / "demo" / "catalogue.csv"
+
+
+@pytest.fixture(scope="session")
+def turn_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseUrls]:
+    data_dir = tmp_path_factory.mktemp("turn-pgdata")
+    urls = start_local_database(data_dir)
+    yield urls
+    stop_local_database(data_dir)
+
+
+@pytest.fixture(scope="session")
+def _turn_env(
+    turn_database: DatabaseUrls, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    return {
+        # Set-up and code that opens its own connections; turns run as the application role.
+        "DATABASE_URL": turn_database.admin,
+        "PRODUCT_IMAGE_DIR": str(tmp_path_factory.mktemp("turn-images")),
+        "EMBEDDINGS": "local",
+    }
+
+
+@pytest.fixture()
+def turn_env(_turn_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point this process at the turn database for one test (a whole stack may share it)."""
+    for name, value in _turn_env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo_rows() -> list[dict[str, Any]]:
+    from duka_local.demo.images import write_demo_images
+
+    with DEMO_CSV.open() as handle:
+        rows = list(csv.DictReader(handle))
+    write_demo_images(
+        DEMO_CSV.parent / "images", [(r["sku"], r["colors"].split(";")) for r in rows]
+    )
+    return rows
+
+
+@pytest.fixture(scope="session")
+def _demo_shop(
+    turn_database: DatabaseUrls, _turn_env: dict[str, str], demo_rows: list[dict[str, Any]]
+) -> Iterator[Shop]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _turn_env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        shop = create_shop(turn_database, DEMO_CSV)
+    get_settings.cache_clear()
+    yield shop
+
+
+@pytest.fixture()
+def demo(_demo_shop: Shop, turn_env: None) -> Shop:
+    """The demo boutique (read-only for tests: make your own shop to change its settings)."""
+    return _demo_shop
+
+
+@pytest.fixture()
+def chat(demo: Shop, turn_database: DatabaseUrls) -> Chat:
+    """A new customer of the demo boutique, model off."""
+    return Chat(demo, turn_database)
