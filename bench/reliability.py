@@ -205,7 +205,7 @@ class Chaos:
             timer.join()
 
     def redeliver(self, sid: str) -> None:
-        from duka import events
+        from duka import publishing
 
         with psycopg.connect(self.env["DATABASE_URL"], row_factory=dict_row) as db:
             row = db.execute(
@@ -220,7 +220,7 @@ class Chaos:
             "message_id": str(row["id"]),
         }
         for _ in range(2):
-            events.publish(events.INBOUND_MESSAGES, payload)
+            publishing.publish(publishing.INBOUND_MESSAGES, payload)
             self.tally.add("pubsub_redeliveries")
 
     def pay(self, rng: random.Random, phone: WhatsAppSimulator) -> str | None:

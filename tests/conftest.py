@@ -6,7 +6,7 @@ import ipaddress
 import os
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,28 @@ def admin_db(stack: dict[str, str]) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
+@pytest.fixture()
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Change environment variables for one test as `duka.config.get_settings()` sees them.
+
+    Each call sets the variables (None removes one) and drops the cached settings; after the
+    test the environment is restored and the settings dropped again.
+    """
+    from duka.config import get_settings
+
+    def change(**variables: str | None) -> None:
+        for name, value in variables.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield change
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 def random_kenyan_number() -> str:
     return "+2547" + "".join(secrets.choice("0123456789") for _ in range(8))
 
@@ -84,6 +106,7 @@ def phone(stack: dict[str, str], boutique: dict[str, str]) -> Any:
         account_sid=stack["TWILIO_ACCOUNT_SID"],
         business_number=boutique["number"],
         customer_number=random_kenyan_number(),
+        database_url=stack["DATABASE_URL"],
     )
 
 

@@ -45,6 +45,7 @@ def customer_phone(stack: dict[str, str], business_number: str) -> WhatsAppSimul
         account_sid=stack["TWILIO_ACCOUNT_SID"],
         business_number=business_number,
         customer_number=random_kenyan_number(),
+        database_url=stack["DATABASE_URL"],
     )
 
 
@@ -53,7 +54,7 @@ def say(
 ) -> str:
     """Send one message and return the text of the reply (parts joined)."""
     phone.send(text, photo=photo)
-    replies = phone.wait_for_replies(count=1, timeout=timeout, settle=0.4)
+    replies = phone.wait_for_answer(timeout=timeout)
     assert replies, f"no reply to {text!r}"
     return "\n".join(r["body"] for r in replies)
 

@@ -345,7 +345,7 @@ def test_signing_out_everywhere_ends_the_other_browsers_sessions(app, stack, sho
     sign_in(phone_browser, stack, shop.owner)
     sign_in(laptop, stack, shop.owner)
     csrf = csrf_from(phone_browser.get("/dashboard/").text)
-    assert "Sign out everywhere" in phone_browser.get("/dashboard/").text
+    assert "Sign out everywhere" in phone_browser.get("/dashboard/settings").text
 
     response = phone_browser.post("/dashboard/logout/everywhere", data={"csrf_token": csrf})
 

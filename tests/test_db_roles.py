@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 from duka.config import get_settings
 from duka.db import pool
@@ -362,6 +363,8 @@ def test_unreachable_at_start_up_the_role_is_checked_on_the_first_connection(
     url = cluster.replace(real_socket_dir, socket_dir)
     monkeypatch.setattr(pool, "_connection_checks", [])
     monkeypatch.setattr(pool, "_pools", {})
+    waits: list[float] = []
+    monkeypatch.setattr(pool, "ConnectionPool", quick_pool(waits))
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     try:
@@ -374,9 +377,23 @@ def test_unreachable_at_start_up_the_role_is_checked_on_the_first_connection(
         with pytest.raises(DatabaseUnavailable), transaction():
             pass
         assert time.monotonic() - started < 30
+        assert waits and all(wait < 30 for wait in waits)  # what a function would wait at most
     finally:
         pool.close_pools()
         get_settings.cache_clear()
 
     critical = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
     assert critical and "postgres is a superuser" in critical[0]
+
+
+def quick_pool(waits: list[float]) -> type[ConnectionPool[Any]]:
+    """The pool class, waiting 1 s instead of its configured time (recorded in `waits`) for a
+    connection that passes the checks: every connection to this cluster fails the role check,
+    so the configured wait would only be sat out."""
+
+    class QuickPool(ConnectionPool[Any]):
+        def __init__(self, *args: Any, timeout: float = 30.0, **kwargs: Any) -> None:
+            waits.append(timeout)
+            super().__init__(*args, timeout=1.0, **kwargs)
+
+    return QuickPool

@@ -12,9 +12,9 @@ import pytest
 from duka.catalog.indexing import index_product
 from duka.catalog.reembed import reembed_products, wait_until_embedded
 from duka.catalog.search import SearchQuery, active_embedding_model, embed_query, search_products
-from duka.config import ConfigError
+from duka.config import ConfigError, get_settings
 from duka.db.pool import tenant_transaction, transaction
-from duka.embeddings import get_embedder, get_embedding_settings
+from duka.embeddings import get_embedder
 from duka.embeddings.local import LocalEmbedder
 from duka_local.sandboxes.gemini_fake import FakeGemini, ServerError
 from tests.conftest import random_kenyan_number
@@ -43,7 +43,6 @@ def test_local_model_puts_related_fashion_texts_closer_than_unrelated_ones() -> 
 def test_gemini_is_active_when_a_key_is_set_unless_local_is_forced(
     monkeypatch: pytest.MonkeyPatch, key: str | None, choice: str | None, expected: str
 ) -> None:
-    from duka.config import get_settings
     from duka.llm import get_gemini_client
 
     for name, value in (("GEMINI_API_KEY", key), ("EMBEDDINGS", choice)):
@@ -51,7 +50,7 @@ def test_gemini_is_active_when_a_key_is_set_unless_local_is_forced(
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    caches = (get_settings, get_gemini_client, get_embedder, get_embedding_settings)
+    caches = (get_settings, get_gemini_client, get_embedder)
     for cache in caches:
         cache.cache_clear()
     try:
@@ -77,14 +76,14 @@ def test_embedding_misconfiguration_fails_fast_naming_the_variable(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_embedder.cache_clear()
-    get_embedding_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         with pytest.raises(ConfigError, match=variable):
             get_embedder()
     finally:
         monkeypatch.undo()
         get_embedder.cache_clear()
-        get_embedding_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 @pytest.fixture()
@@ -180,7 +179,7 @@ def test_gemini_embeds_products_with_its_model_and_query_failures_fall_back_to_k
 ) -> None:
     monkeypatch.delenv("EMBEDDINGS")
     get_embedder.cache_clear()
-    get_embedding_settings.cache_clear()
+    get_settings.cache_clear()
     product_id = add_product(admin_db, shop, "Kitenge Maxi Dress", "Bold wax print")
     assert index_product(shop, product_id) is True
     assert (indexed(admin_db, product_id)["embedding_model"], len(embed_query("x"))) == (
@@ -217,8 +216,7 @@ def test_reembed_queues_every_product_of_another_model_until_all_are_rebuilt(
 
 
 def _clear_caches() -> None:
-    from duka.config import get_settings
     from duka.llm import get_gemini_client
 
-    for cache in (get_settings, get_gemini_client, get_embedder, get_embedding_settings):
+    for cache in (get_settings, get_gemini_client, get_embedder):
         cache.cache_clear()

@@ -20,9 +20,9 @@ from duka.errors import (
     http_status,
     public_reason,
 )
-from duka.events import acknowledge_rejected
 from duka.inbound import ForgedSignature, MalformedWebhook
 from duka.payments import CallbackRejected, ForgedCallback, GatewayConfigError, PaymentError
+from duka.publishing import acknowledge_rejected
 from duka.secrets import SecretNotFound, SecretStoreUnavailable
 from duka.store.businesses import UnknownBusiness
 

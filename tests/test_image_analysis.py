@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from duka.images.analysis import ImageUnreadable, analyze_image
+from duka.images.analysis import analyze_image
+from duka.images.findings import ImageUnreadable
 from duka.images.pixels import analyze_pixels
 from duka_local.demo.synthetic import garment_photo
 from duka_local.sandboxes.gemini_fake import FakeGemini, Reply, ServerError
@@ -19,10 +20,10 @@ DEMO_IMAGES = Path(__file__).parents[1] / "shared" / "duka_local" / "demo" / "im
 def gemini_online(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
     """Online mode against the loopback fake: GEMINI_API_KEY set, every cache rebuilt."""
     from duka.config import get_settings
-    from duka.embeddings import get_embedder, get_embedding_settings
+    from duka.embeddings import get_embedder
     from duka.llm import get_gemini_client
 
-    caches = (get_settings, get_gemini_client, get_embedder, get_embedding_settings)
+    caches = (get_settings, get_gemini_client, get_embedder)
     with FakeGemini(api_key="vision-key") as fake:
         monkeypatch.setenv("GEMINI_API_KEY", "vision-key")
         monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)

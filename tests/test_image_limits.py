@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from duka.catalog.csv_import import CatalogueInvalid, parse_catalogue
-from duka.images.analysis import ImageUnreadable, analyze_image
+from duka.images.analysis import analyze_image
+from duka.images.findings import ImageUnreadable
 from duka.images.product_images import ImageUnavailable, content_type_of
 from tests.image_bombs import flat_png
 
@@ -20,7 +21,8 @@ MEMORY_BUDGET_MB = 50
 # Runs in a fresh interpreter so ru_maxrss (the peak) measures only the decode paths.
 CHILD = """
 import json, resource, sys
-from duka.images.analysis import ImageUnreadable, analyze_image
+from duka.images.analysis import analyze_image
+from duka.images.findings import ImageUnreadable
 from duka.images.pixels import analyze_pixels
 from duka.images.product_images import ImageUnavailable, content_type_of
 

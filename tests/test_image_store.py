@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,14 +81,13 @@ def test_local_store_keeps_one_copy_per_picture(tmp_path: Path) -> None:
 
 
 def test_without_supabase_or_a_folder_the_store_refuses_instead_of_guessing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings_env: Callable[..., None], tmp_path: Path
 ) -> None:
-    for name in ("SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "PRODUCT_IMAGE_DIR"):
-        monkeypatch.delenv(name, raising=False)
+    settings_env(SUPABASE_URL=None, SUPABASE_SERVICE_ROLE_KEY=None, PRODUCT_IMAGE_DIR=None)
     with pytest.raises(ConfigError, match="PRODUCT_IMAGE_DIR"):
         get_image_store()
 
-    monkeypatch.setenv("PRODUCT_IMAGE_DIR", str(tmp_path))
+    settings_env(PRODUCT_IMAGE_DIR=str(tmp_path))
     assert get_image_store() == LocalImageStore(tmp_path)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 
@@ -23,13 +21,14 @@ def recording_client(routes: dict[str, httpx.Response], seen: list[httpx.Request
 
 @pytest.fixture()
 def settings():
-    return replace(
-        get_settings(),
-        env="production",
-        twilio_account_sid="ACx",
-        twilio_auth_token="tok",
-        twilio_api_base_url=None,
-        media_max_bytes=1000,
+    return get_settings().model_copy(
+        update={
+            "duka_env": "production",
+            "twilio_account_sid": "ACx",
+            "twilio_auth_token": "tok",
+            "twilio_api_base_url": None,
+            "media_max_bytes": 1000,
+        }
     )
 
 
@@ -75,7 +74,7 @@ def test_loopback_is_fetched_without_credentials_in_the_local_stack(settings):
         {url: httpx.Response(200, content=PNG, headers={"content-type": "image/png"})}, seen
     )
 
-    download_media(url, settings=replace(settings, env="local"), client=client)
+    download_media(url, settings=settings.model_copy(update={"duka_env": "local"}), client=client)
 
     assert "authorization" not in seen[0].headers
 

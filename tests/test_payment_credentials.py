@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from duka.orders import gateways
+from duka.orders import gateway_choice
 from duka.payments import GatewayConfigError, StkPushRequest
 from duka.secrets import env_var_name
 
@@ -121,13 +121,11 @@ def recorders() -> Iterator[tuple[Recorder, Recorder]]:
 
 @pytest.fixture
 def platform(
-    recorders: tuple[Recorder, Recorder], monkeypatch: pytest.MonkeyPatch
+    recorders: tuple[Recorder, Recorder], settings_env: Callable[..., None]
 ) -> tuple[Recorder, Recorder]:
     """The deployment's credentials in the environment, its gateways at the first recorder."""
-    for name, value in PLATFORM_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PAYLINK_BASE_URL", recorders[0].base_url)
-    monkeypatch.setenv("DARAJA_BASE_URL", recorders[0].base_url)
+    base_url = recorders[0].base_url
+    settings_env(**PLATFORM_ENV, PAYLINK_BASE_URL=base_url, DARAJA_BASE_URL=base_url)
     return recorders
 
 
@@ -135,13 +133,13 @@ def give_secret(
     monkeypatch: pytest.MonkeyPatch, business_id: str, gateway: str, value: dict[str, str]
 ) -> None:
     """What an operator stores as the boutique's secret (locally: an env var)."""
-    name = gateways.boutique_secret_name(business_id, gateway)
+    name = gateway_choice.boutique_secret_name(business_id, gateway)
     monkeypatch.setenv(env_var_name(name), json.dumps(value))
 
 
 def push_for(business_id: str, settings: dict[str, Any]) -> None:
     """Build the boutique's gateway and send one STK push through it."""
-    gateway = gateways.gateway_for_business(business_id, settings)
+    gateway = gateway_choice.gateway_for_business(business_id, settings)
     gateway.initiate_stk_push(
         StkPushRequest(
             order_id=str(uuid.uuid4()),
@@ -244,7 +242,7 @@ def test_naming_another_boutiques_secret_is_refused(
     platform_url, _ = platform
     mine, theirs = str(uuid.uuid4()), str(uuid.uuid4())
     give_secret(monkeypatch, theirs, "paylink", OWN_KEYS["paylink"])
-    named = gateways.boutique_secret_name(theirs, "paylink")
+    named = gateway_choice.boutique_secret_name(theirs, "paylink")
 
     with pytest.raises(GatewayConfigError, match="not this boutique's"):
         push_for(mine, {"payment": {"gateway": "paylink", "credentials_secret": named}})
@@ -260,7 +258,7 @@ def test_a_stored_secret_name_equal_to_the_derived_one_still_works(
     platform_url, _ = platform
     business_id = str(uuid.uuid4())
     give_secret(monkeypatch, business_id, "paylink", OWN_KEYS["paylink"])
-    named = gateways.boutique_secret_name(business_id, "paylink")
+    named = gateway_choice.boutique_secret_name(business_id, "paylink")
 
     push_for(business_id, {"payment": {"gateway": "paylink", "credentials_secret": named}})
 
@@ -278,7 +276,7 @@ def test_each_boutique_gets_its_own_daraja_callback_url_and_token(
 
     urls = re.findall(r'"CallBackURL":\s*"([^"]+)"', "\n".join(platform_url.requests))
     tokens = [
-        gateways.boutique_callback_token(PLATFORM_ENV["DARAJA_CALLBACK_TOKEN"], b)
+        gateway_choice.boutique_callback_token(PLATFORM_ENV["DARAJA_CALLBACK_TOKEN"], b)
         for b in (first, second)
     ]
     assert urls == [
@@ -301,4 +299,4 @@ def test_only_functions_that_pay_may_read_boutique_credentials_never_the_dashboa
     boutique_grant = grants[grants.index('"boutique_secret_reads"') :]
     assert "for_each = local.boutique_payments" in boutique_grant
     assert 'boutique_secret_prefix = "boutique-"' in terraform
-    assert gateways.boutique_secret_name("b1", "daraja").startswith("boutique-")
+    assert gateway_choice.boutique_secret_name("b1", "daraja").startswith("boutique-")

@@ -31,9 +31,9 @@ from duka.payments import (
     failure_message,
     gateway_from_settings,
 )
+from duka.payments.base import RetryPolicy, registry
 from duka.payments.daraja import PUSH_PATH as DARAJA_PUSH_PATH
 from duka.payments.daraja import TOKEN_PATH
-from duka.payments.gateway import RetryPolicy, registry
 from duka.payments.paylink import PUSH_PATH as PAYLINK_PUSH_PATH
 from duka.payments.paylink import SIGNATURE_HEADER, sign
 from duka_local.sandboxes.daraja_sandbox import DarajaSandbox

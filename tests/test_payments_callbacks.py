@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from duka.orders.checkout import CheckoutStatus
-from duka.orders.gateways import boutique_callback_token
+from duka.orders.gateway_choice import boutique_callback_token
 from duka.payments import FailureReason, failure_message
 from duka.store.businesses import create_business
 from tests.conftest import random_kenyan_number

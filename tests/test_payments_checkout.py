@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from duka.orders.checkout import CheckoutResult, CheckoutStatus
-from duka.orders.gateways import boutique_secret_name
+from duka.orders.gateway_choice import boutique_secret_name
 from duka.orders.reservations import set_size_stock
 from duka.secrets import env_var_name, get_secret_store
 from duka_local.stack.stack import LOCAL_PAYMENT_ENV
@@ -142,10 +142,10 @@ def test_second_checkout_while_a_payment_is_open_is_refused(shop):
     assert shop.stock("T-D1") == 4
 
 
-def test_gateway_down_releases_the_stock_and_the_same_order_is_retried_later(shop, monkeypatch):
+def test_gateway_down_releases_the_stock_and_the_same_order_is_retried_later(shop, settings_env):
     conversation_id, phone = new_customer(shop)
     sandbox = shop.env["PAYLINK_BASE_URL"]
-    monkeypatch.setenv("PAYLINK_BASE_URL", "http://127.0.0.1:9")  # nothing listens
+    settings_env(PAYLINK_BASE_URL="http://127.0.0.1:9")  # nothing listens
 
     down = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
 
@@ -154,7 +154,7 @@ def test_gateway_down_releases_the_stock_and_the_same_order_is_retried_later(sho
     assert shop.stock("T-S1") == 4
     assert shop.reservations(down.order_id) == ["released"]
 
-    monkeypatch.setenv("PAYLINK_BASE_URL", sandbox)
+    settings_env(PAYLINK_BASE_URL=sandbox)
     retried = shop.checkout(conversation_id, phone, [("T-S1", 1, "M")])
 
     assert retried.status is CheckoutStatus.STK_SENT

@@ -10,8 +10,8 @@ from cloudevents.http import CloudEvent
 
 from duka.catalog.indexing import index_product
 from duka.db.role_check import require_safe_database_role
-from duka.events import acknowledge_rejected, decode_push
 from duka.logs import configure_logging
+from duka.publishing import acknowledge_rejected, decode_push
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS

@@ -10,9 +10,9 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from duka.db.role_check import require_safe_database_role
-from duka.events import decode_push
 from duka.logs import configure_logging
 from duka.processing import is_dead_letter, process_inbound_event, record_dead_letter
+from duka.publishing import decode_push
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS

@@ -5,9 +5,9 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from duka.db.role_check import require_safe_database_role
-from duka.events import acknowledge_rejected, decode_push
 from duka.jobs import run_job
 from duka.logs import configure_logging
+from duka.publishing import acknowledge_rejected, decode_push
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS

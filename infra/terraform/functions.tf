@@ -2,7 +2,7 @@
 # function is adding one entry there (and functions/<name>/main.py). infra/README.md, "Adding a
 # function", explains each field; this map is its Terraform shape.
 locals {
-  # duka.orders.gateways derives every boutique's secret name as boutique-<business_id>-<gateway>.
+  # duka.orders.gateway_choice derives every boutique's secret name as boutique-<business_id>-<gateway>.
   boutique_secret_prefix = "boutique-"
 
   manifest = jsondecode(file("${path.module}/../../functions/manifest.json"))

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from duka import events
+from duka import publishing
 from duka.config import get_settings
 from duka.db.pool import transaction
 from duka.errors import NotAuthentic, Rejected
@@ -111,15 +111,9 @@ def publish_inbound(business_id: str, conversation_id: str, message_id: str) -> 
         "conversation_id": conversation_id,
         "message_id": message_id,
     }
-    try:
-        events.publish(events.INBOUND_MESSAGES, payload)
-    except events.PublishFailed as exc:
-        log(
-            logger,
-            logging.ERROR,
-            "publish failed; the sweep will republish",
-            error=str(exc),
-            **payload,
-        )
-        return False
-    return True
+    return publishing.publish_or_defer(
+        publishing.INBOUND_MESSAGES,
+        payload,
+        level=logging.ERROR,
+        deferred="publish failed; the sweep will republish",
+    )

@@ -8,12 +8,11 @@ the owner.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from duka.config import ConfigError
+from duka.config import get_settings
 from duka.db.pool import Connection
 from duka.store import messages
 
@@ -29,39 +28,24 @@ class Limited(StrEnum):
 
 @dataclass(frozen=True)
 class RateLimits:
-    customer_per_minute: int = 20
-    business_per_minute: int = 600
-    stk_pushes_per_phone_per_hour: int = 5
+    customer_per_minute: int
+    business_per_minute: int
+    stk_pushes_per_phone_per_hour: int
     # Paying from a number other than the customer's own WhatsApp number, per rolling day:
-    other_payers_per_customer: int = 2  # distinct other numbers one customer may name
-    customers_per_other_payer: int = 2  # distinct customers of a boutique naming one number
+    other_payers_per_customer: int  # distinct other numbers one customer may name
+    customers_per_other_payer: int  # distinct customers of a boutique naming one number
 
     @classmethod
-    def from_env(cls) -> RateLimits:
+    def configured(cls) -> RateLimits:
+        """The limits from the deployment's settings (RATE_LIMIT_*, *_PER_HOUR, *_PER_DAY)."""
+        settings = get_settings()
         return cls(
-            customer_per_minute=_env_int("RATE_LIMIT_CUSTOMER_PER_MINUTE", cls.customer_per_minute),
-            business_per_minute=_env_int("RATE_LIMIT_BUSINESS_PER_MINUTE", cls.business_per_minute),
-            stk_pushes_per_phone_per_hour=_env_int(
-                "STK_PUSHES_PER_PHONE_PER_HOUR", cls.stk_pushes_per_phone_per_hour
-            ),
-            other_payers_per_customer=_env_int(
-                "OTHER_PAYERS_PER_CUSTOMER_PER_DAY", cls.other_payers_per_customer
-            ),
-            customers_per_other_payer=_env_int(
-                "CUSTOMERS_PER_OTHER_PAYER_PER_DAY", cls.customers_per_other_payer
-            ),
+            customer_per_minute=settings.rate_limit_customer_per_minute,
+            business_per_minute=settings.rate_limit_business_per_minute,
+            stk_pushes_per_phone_per_hour=settings.stk_pushes_per_phone_per_hour,
+            other_payers_per_customer=settings.other_payers_per_customer_per_day,
+            customers_per_other_payer=settings.customers_per_other_payer_per_day,
         )
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    try:
-        value = int(raw) if raw else default
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, got {value}")
-    return value
 
 
 NOTICES: dict[Limited, dict[str, str]] = {
@@ -98,7 +82,7 @@ def inbound_limit(
     busy minute are served and only those beyond the limit are not. One sender counts toward
     the shop's limit with at most their own limit's worth, so a flood cannot silence the shop.
     """
-    limits = limits or RateLimits.from_env()
+    limits = limits or RateLimits.configured()
     sent = messages.customer_messages_before(conn, conversation_id, newest, WINDOW_SECONDS)
     if sent > limits.customer_per_minute:
         return Limited.CUSTOMER
@@ -116,7 +100,7 @@ def stk_push_allowed(conn: Connection, phone: str, limits: RateLimits | None = N
     Holds a transaction lock on the phone until commit, so concurrent checkouts cannot both
     take the last prompt; call it in the transaction that records the attempt.
     """
-    limits = limits or RateLimits.from_env()
+    limits = limits or RateLimits.configured()
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('stk-push:' || %s))", (phone,))
     row = conn.execute(
         "SELECT stk_pushes_to_phone(%s, %s::interval) AS n", (phone, STK_WINDOW)
@@ -144,7 +128,7 @@ def other_payer_allowed(
     `other_payers_per_customer` distinct other numbers, and a number may be named by at most
     `customers_per_other_payer` distinct customers. A number already used counts once.
     """
-    limits = limits or RateLimits.from_env()
+    limits = limits or RateLimits.configured()
     recent = (
         "SELECT DISTINCT {column} AS phone FROM payment_attempts a"
         " JOIN orders o ON o.id = a.order_id"

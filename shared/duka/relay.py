@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 
-from duka import events
-from duka.config import ConfigError
+from duka import publishing
+from duka.config import get_settings
 from duka.db.pool import transaction
 from duka.inbound import publish_inbound
 from duka.logs import log
 from duka.store import outbox
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_UNANSWERED_AFTER_S = 60
-
-
-def unanswered_after_s() -> int:
-    """SWEEP_UNANSWERED_AFTER_SECONDS: how long a stored message may wait before republishing."""
-    raw = os.environ.get("SWEEP_UNANSWERED_AFTER_SECONDS", "")
-    try:
-        return int(raw) if raw else DEFAULT_UNANSWERED_AFTER_S
-    except ValueError as exc:
-        raise ConfigError(
-            f"SWEEP_UNANSWERED_AFTER_SECONDS must be whole seconds, got {raw!r}"
-        ) from exc
 
 
 def relay_outbox(max_rows: int = 500) -> int:
@@ -35,7 +21,7 @@ def relay_outbox(max_rows: int = 500) -> int:
     published: list[int] = []
     try:
         for row in rows:
-            events.publish(row["topic"], row["payload"])
+            publishing.publish(row["topic"], row["payload"])
             published.append(int(row["id"]))
     finally:
         if published:
@@ -50,7 +36,7 @@ def sweep_unanswered_inbound(older_than_seconds: int | None = None, max_rows: in
     Dead-lettered messages are left out: Pub/Sub already gave up on them and the owner was told.
     """
     if older_than_seconds is None:
-        older_than_seconds = unanswered_after_s()
+        older_than_seconds = get_settings().sweep_unanswered_after_seconds
     with transaction() as conn:
         rows = conn.execute(
             "SELECT * FROM unanswered_inbound(make_interval(secs => %s), %s)",

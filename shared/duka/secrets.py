@@ -1,8 +1,8 @@
 """Runtime secrets that env vars cannot carry, e.g. per-boutique payment credentials.
 
 A boutique that collects into its own account has the secret ``boutique-<business_id>-<gateway>``
-(the name is derived by duka.orders.gateways, never taken from settings); the function reads it
-through ``get_secret_store().get(name)``. In production the value comes from Secret Manager,
+(the name is derived by duka.orders.gateway_choice, never taken from settings); the function reads
+it through ``get_secret_store().get(name)``. In production the value comes from Secret Manager,
 elsewhere from an env var, and either way it is cached per instance.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from google.api_core import exceptions as google_exceptions
 
-from duka.config import ConfigError, is_local_environment
+from duka.config import ConfigError, load_settings
 from duka.errors import Transient
 
 DEFAULT_TTL_SECONDS = 300.0
@@ -176,10 +176,14 @@ def _unwrap(entry: _CacheEntry) -> str:
 
 @functools.cache
 def get_secret_store() -> SecretStore:
-    """The process-wide store: env vars when ``DUKA_ENV`` is local/test, else Secret Manager."""
-    if is_local_environment():
+    """The process-wide store: env vars when ``DUKA_ENV`` is local/test, else Secret Manager.
+
+    The environment is read afresh (`load_settings`): this store does not depend on the checks
+    `get_settings` makes of the Twilio and database settings.
+    """
+    settings = load_settings()
+    if settings.is_local:
         return CachedSecretStore(EnvSecretStore())
-    project = os.environ.get("GCP_PROJECT", "")
-    if not project:
+    if not settings.gcp_project:
         raise SecretConfigurationError("GCP_PROJECT must be set outside DUKA_ENV=local/test")
-    return CachedSecretStore(SecretManagerStore(project))
+    return CachedSecretStore(SecretManagerStore(settings.gcp_project))

@@ -8,26 +8,23 @@ import os
 import sys
 from pathlib import Path
 
+from duka.catalog.reembed import reembed_products, wait_until_embedded
+from duka.dashboard.owners import add_owner
+from duka.db.pool import transaction
+from duka.db.provision import APP_ROLE, InvalidPassword, provision_app_role
+from duka.logs import configure_logging
+from duka.phone import normalize_kenyan_phone
+from duka.store.businesses import UnknownBusiness, business_id_for_whatsapp, create_business
 from duka_local import owner_cli
+from duka_local.chat import run_chat
+from duka_local.demo.images import write_demo_images
 from duka_local.sandbox_cli import register as register_sandbox
-from duka_local.stack.stack import Stack, default_home
+from duka_local.stack.attach import use_stack_env
+from duka_local.stack.stack import Stack
 
 DEMO_NAME = "Nyota Boutique"
 DEMO_NUMBER = "+254700111222"
 DEMO_OWNER_PHONE = "+254711000999"
-
-
-def _use_stack_env() -> dict[str, str]:
-    """Point this process at the running stack unless the environment already says where to go."""
-    env = Stack().env() if "DATABASE_URL" not in os.environ else dict(os.environ)
-    for key, value in env.items():
-        os.environ.setdefault(key, value)
-    # Catalogue images go to the stack's folder unless Supabase (or another folder) is configured.
-    os.environ.setdefault("PRODUCT_IMAGE_DIR", str(default_home() / "product-images"))
-    from duka.config import get_settings
-
-    get_settings.cache_clear()
-    return env
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
@@ -47,11 +44,7 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
 
 def cmd_business_create(args: argparse.Namespace) -> int:
-    from duka.db.pool import transaction
-    from duka.phone import normalize_kenyan_phone
-    from duka.store.businesses import create_business
-
-    _use_stack_env()
+    use_stack_env()
     number = normalize_kenyan_phone(args.whatsapp)
     with transaction() as conn:
         business_id = create_business(
@@ -66,12 +59,12 @@ def cmd_business_create(args: argparse.Namespace) -> int:
 
 
 def cmd_products_import(args: argparse.Namespace) -> int:
+    # The catalogue modules pull in google.genai and Pillow (~0.5 s): only the commands that
+    # import or re-embed products pay for them, not `duka stack up` or `duka sandbox`.
     from duka.catalog.csv_import import CatalogueInvalid
     from duka.catalog.importer import import_catalogue, progress_printer
-    from duka.phone import normalize_kenyan_phone
-    from duka.store.businesses import UnknownBusiness
 
-    _use_stack_env()
+    use_stack_env()
     try:
         ids = import_catalogue(
             Path(args.file),
@@ -92,13 +85,10 @@ def cmd_products_import(args: argparse.Namespace) -> int:
 
 
 def cmd_products_reembed(args: argparse.Namespace) -> int:
-    from duka.catalog.reembed import reembed_products, wait_until_embedded
+    # Lazy for the same reason as in cmd_products_import.
     from duka.catalog.search import active_embedding_model
-    from duka.db.pool import transaction
-    from duka.phone import normalize_kenyan_phone
-    from duka.store.businesses import business_id_for_whatsapp
 
-    _use_stack_env()
+    use_stack_env()
     business_id = None
     if args.business:
         with transaction() as conn:
@@ -113,8 +103,6 @@ def cmd_products_reembed(args: argparse.Namespace) -> int:
 
 
 def cmd_db_provision_app_role(args: argparse.Namespace) -> int:
-    from duka.db.provision import APP_ROLE, InvalidPassword, provision_app_role
-
     admin_url = args.admin_url or os.environ.get("DATABASE_URL")
     if not admin_url:
         print("set DATABASE_URL (or --admin-url) to the owner's connection URL", file=sys.stderr)
@@ -137,8 +125,6 @@ def cmd_db_provision_app_role(args: argparse.Namespace) -> int:
 
 
 def seed_demo() -> None:
-    from duka_local.demo.images import write_demo_images
-
     demo_dir = Path(__file__).parent / "demo"
     csv_path = demo_dir / "catalogue.csv"
     with csv_path.open() as handle:
@@ -148,8 +134,6 @@ def seed_demo() -> None:
         argparse.Namespace(name=DEMO_NAME, whatsapp=DEMO_NUMBER, phone=DEMO_OWNER_PHONE)
     )
     cmd_products_import(argparse.Namespace(file=str(csv_path), business=DEMO_NUMBER, wait=True))
-    from duka.dashboard.owners import add_owner
-
     add_owner(DEMO_NUMBER, DEMO_OWNER_PHONE)
     print(
         f"dashboard: sign in at {os.environ['WEBHOOK_BASE_URL']}/dashboard/ as {DEMO_OWNER_PHONE}"
@@ -162,9 +146,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from duka_local.chat import run_chat
-
-    env = _use_stack_env()
+    env = use_stack_env()
     return run_chat(env, business_number=args.business, customer_number=args.customer)
 
 
@@ -247,8 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from duka.logs import configure_logging
-
     configure_logging("WARNING")
     args = build_parser().parse_args(argv)
     return int(args.func(args))

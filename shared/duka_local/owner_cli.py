@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
+from duka.dashboard.owners import add_owner
+from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
+from duka.store.businesses import UnknownBusiness
+from duka_local.stack.attach import use_stack_env
+
 
 def cmd_owner_add(args: argparse.Namespace) -> int:
-    from duka.dashboard.owners import add_owner
-    from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
-    from duka.store.businesses import UnknownBusiness
-    from duka_local.cli import _use_stack_env
-
-    _use_stack_env()
+    use_stack_env()
     try:
         business = normalize_kenyan_phone(args.business)
         phone = normalize_kenyan_phone(args.phone)

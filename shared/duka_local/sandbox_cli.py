@@ -17,6 +17,7 @@ import httpx
 
 from duka.orders.push import account_reference
 from duka.phone import InvalidPhoneNumber, to_msisdn
+from duka_local.stack.stack import Stack
 
 ACTIONS = ("approve", "decline", "cancel", "timeout")
 CORRECT_PIN = "1234"
@@ -103,8 +104,6 @@ def answer(
 def cmd_mpesa(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = os.environ
     if not any(key in env for key in _SANDBOX_URL_KEYS.values()):
-        from duka_local.stack.stack import Stack
-
         env = Stack().env()
     try:
         push = answer(env, args.reference, args.action, lose_callback=args.lose_callback)

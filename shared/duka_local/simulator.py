@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from twilio.request_validator import RequestValidator
 
 
@@ -23,6 +24,9 @@ class WhatsAppSimulator:
     customer_number: str = "+254700000001"
     profile_name: str = "Wanjiku"
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
+    # The stack's administrator database URL, when the caller has it: `wait_for_answer` then
+    # knows when a reply is complete instead of waiting a fixed time for more of its parts.
+    database_url: str | None = None
     _seen: int = 0
 
     def form(
@@ -89,3 +93,32 @@ class WhatsAppSimulator:
             time.sleep(0.05)
         self._seen += len(new)
         return new
+
+    def wait_for_answer(self, timeout: float = 30.0, settle: float = 0.4) -> list[dict[str, Any]]:
+        """The next reply with all of its parts (a long reply goes out as several messages, one
+        after another): at least one new message, then, with `database_url`, until this chat has
+        nothing left to send; without it, any landing within `settle`."""
+        if self.database_url is None:
+            return self.wait_for_replies(count=1, timeout=timeout, settle=settle)
+        deadline = time.monotonic() + timeout
+        new = self.wait_for_replies(count=1, timeout=timeout, settle=0)
+        if new:
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                while self._sending(conn) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            rest = self.replies()[self._seen :]
+            self._seen += len(rest)
+            new += rest
+        return new
+
+    def _sending(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether the stack has stored messages in this chat that it has not sent yet."""
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM messages m"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            " JOIN businesses b ON b.id = c.business_id"
+            " WHERE b.whatsapp_number = %s AND c.customer_phone = %s"
+            " AND m.delivery_status = 'pending')",
+            (self.business_number, self.customer_number),
+        ).fetchone()
+        return bool(row and row[0])

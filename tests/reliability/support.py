@@ -52,6 +52,7 @@ def customer(env: dict[str, str], shop: Boutique, number: str | None = None) -> 
         account_sid=env["TWILIO_ACCOUNT_SID"],
         business_number=shop.number,
         customer_number=number or random_kenyan_number(),
+        database_url=env["DATABASE_URL"],
     )
 
 
@@ -83,7 +84,7 @@ def point_process_at(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> No
     """Make this process's duka calls use another stack (its database, emulator, sandboxes)."""
     from duka.config import get_settings
 
-    # duka.events keeps one publisher per PUBSUB_EMULATOR_HOST, so the new host gets its own.
+    # duka.publishing keeps one publisher per PUBSUB_EMULATOR_HOST, so the new host gets its own.
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
@@ -138,7 +139,7 @@ def table_counts(db: Any, tables: tuple[str, ...]) -> dict[str, int]:
 
 def publish_inbound_event(payload: dict[str, Any], copies: int = 1) -> None:
     """Deliver an inbound-messages event `copies` times, as Pub/Sub redelivery would."""
-    from duka import events
+    from duka import publishing
 
     for _ in range(copies):
-        events.publish(events.INBOUND_MESSAGES, payload)
+        publishing.publish(publishing.INBOUND_MESSAGES, payload)

@@ -52,10 +52,10 @@ def test_a_customer_flooding_the_shop_gets_one_notice_and_the_agent_stops_runnin
 
 
 def test_a_boutique_over_its_minute_budget_answers_new_chats_with_a_busy_notice(
-    stack, db, monkeypatch
+    stack, db, settings_env
 ):
     shop = create_boutique("Busy Boutique")
-    monkeypatch.setenv("RATE_LIMIT_BUSINESS_PER_MINUTE", "3")
+    settings_env(RATE_LIMIT_BUSINESS_PER_MINUTE="3")
     chats = [waiting_chat(db, shop, f"do you have skirts? ({n})") for n in range(5)]
 
     for conversation_id in chats:  # as process_message would, in this process
@@ -74,10 +74,9 @@ def test_a_boutique_over_its_minute_budget_answers_new_chats_with_a_busy_notice(
     assert len(served) == 3 and all("Kitenge Pencil Skirt" in r["content"] for r in served)
 
 
-def test_one_sender_flooding_past_both_limits_does_not_silence_the_shop(stack, db, monkeypatch):
+def test_one_sender_flooding_past_both_limits_does_not_silence_the_shop(stack, db, settings_env):
     shop = create_boutique("Flooded Boutique")
-    monkeypatch.setenv("RATE_LIMIT_CUSTOMER_PER_MINUTE", "2")
-    monkeypatch.setenv("RATE_LIMIT_BUSINESS_PER_MINUTE", "5")
+    settings_env(RATE_LIMIT_CUSTOMER_PER_MINUTE="2", RATE_LIMIT_BUSINESS_PER_MINUTE="5")
     flood = waiting_chat(db, shop, "spam 0")
     for number in range(1, 30):  # 30 messages: past the sender's 2 and the shop's 5
         add_customer_message(db, shop, flood, f"spam {number}")
@@ -117,11 +116,13 @@ def waiting_chat(db: Any, shop: Boutique, text: str) -> str:
     return str(conversation_id)
 
 
-def test_one_phone_gets_at_most_five_m_pesa_prompts_an_hour_across_orders(stack, monkeypatch):
+def test_one_phone_gets_at_most_five_m_pesa_prompts_an_hour_across_orders(
+    stack, monkeypatch, settings_env
+):
     paying = random_kenyan_number()
     shop_row = create_boutique("Prompt Cap Boutique")
     # The hourly cap per phone is what is tested, not the daily cap on customers per other number.
-    monkeypatch.setenv("CUSTOMERS_PER_OTHER_PAYER_PER_DAY", "6")
+    settings_env(CUSTOMERS_PER_OTHER_PAYER_PER_DAY="6")
     with (
         psycopg.connect(stack["DATABASE_URL"], autocommit=True, row_factory=dict_row) as admin,
         as_app_role(stack, monkeypatch),

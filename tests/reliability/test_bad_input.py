@@ -32,7 +32,7 @@ def stored_with_sid(db: Any, sid: str) -> int:
 def say(phone: Any, text: str, media_urls: list[str] | None = None) -> str:
     response = phone.post(phone.form(text, media_urls))
     assert response.status_code == 200, response.text
-    replies = phone.wait_for_replies(count=1, timeout=30, settle=0.5)
+    replies = phone.wait_for_answer(timeout=30, settle=0.5)
     assert replies, f"no reply to {text[:40]!r}"
     return "\n".join(r["body"] for r in replies)
 

@@ -178,7 +178,7 @@ def daraja_bodies() -> st.SearchStrategy[bytes]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=paylink_bodies())
 def test_the_paylink_callback_parser_reads_or_rejects_anything_signed(stack, body):
-    from duka.orders.gateways import platform_gateway
+    from duka.orders.gateway_choice import platform_gateway
 
     gateway = platform_gateway("paylink")
     headers = {SIGNATURE_HEADER: sign(body, stack["PAYLINK_WEBHOOK_SECRET"])}
@@ -192,7 +192,7 @@ def test_the_paylink_callback_parser_reads_or_rejects_anything_signed(stack, bod
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=daraja_bodies())
 def test_the_daraja_callback_parser_reads_or_rejects_anything_with_the_right_token(stack, body):
-    from duka.orders.gateways import platform_gateway
+    from duka.orders.gateway_choice import platform_gateway
 
     gateway = platform_gateway("daraja")
     try:

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from duka.catalog.words import canonical_category, canonical_colour, product_tags
-from duka.images.analysis import ImageAnalysis
+from duka.images.findings import ImageAnalysis
 
 _LIST_ATTRS = ("colors", "sizes")
 

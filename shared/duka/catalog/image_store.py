@@ -7,12 +7,11 @@ each picture once and product rows keep a stable path or URL.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from duka.config import ConfigError
+from duka.config import ConfigError, get_settings
 from duka.images.product_images import content_type_of
 
 _EXTENSIONS = {
@@ -70,13 +69,12 @@ def get_image_store() -> ImageStore:
     The local stack and the `duka` CLI set PRODUCT_IMAGE_DIR; with neither set there is nowhere
     sensible to write (a deployed function's source folder is read-only), so this refuses.
     """
-    url, key = os.environ.get("SUPABASE_URL"), os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
+    settings = get_settings()
+    url, key = settings.supabase_url, settings.supabase_service_role_key
     if url and key:
-        bucket = os.environ.get("SUPABASE_STORAGE_BUCKET") or "product-images"
-        return SupabaseImageStore(url=url, service_key=key, bucket=bucket)
-    folder = os.environ.get("PRODUCT_IMAGE_DIR")
-    if folder:
-        return LocalImageStore(Path(folder))
+        return SupabaseImageStore(url=url, service_key=key, bucket=settings.supabase_storage_bucket)
+    if settings.product_image_dir:
+        return LocalImageStore(Path(settings.product_image_dir))
     raise ConfigError(
         "set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or PRODUCT_IMAGE_DIR for a local folder"
     )

@@ -14,7 +14,8 @@ from typing import Any
 from duka.catalog import documents
 from duka.db.pool import tenant_transaction
 from duka.embeddings import get_embedder
-from duka.images.analysis import ImageAnalysis, ImageUnreadable, analyze_image, preferred_source
+from duka.images.analysis import analyze_image, preferred_source
+from duka.images.findings import ImageAnalysis, ImageUnreadable
 from duka.images.product_images import ImageUnavailable, load_product_image
 from duka.logs import log
 from duka.store import products

@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from duka.catalog.words import Concept, stem, tokens
-from duka.images.analysis import ImageAnalysis
+from duka.images.findings import ImageAnalysis
 from duka.images.palette import colour_affinity
 
 WEIGHTS = {"semantic": 0.4, "keyword": 0.3, "facets": 0.3, "photo": 0.6}

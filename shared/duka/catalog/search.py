@@ -20,7 +20,8 @@ from duka.catalog.scoring import Wanted, score
 from duka.catalog.words import canonical_size, concepts, expanded_query
 from duka.db.pool import Connection
 from duka.embeddings import get_embedder
-from duka.images.analysis import ImageAnalysis, analyze_image
+from duka.images.analysis import analyze_image
+from duka.images.findings import ImageAnalysis
 from duka.llm import LLMUnavailable
 from duka.logs import log
 

@@ -15,8 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from duka.dashboard.formatting import when
 from duka.orders.delivery import DEFAULT_FEES
-from duka.orders.gateways import boutique_secret_name, uses_own_credentials
-from duka.payments.gateway import GatewayConfigError
+from duka.orders.gateway_choice import boutique_secret_name, uses_own_credentials
+from duka.payments.base import GatewayConfigError
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
 
 TONES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from uuid import UUID
 
@@ -11,14 +10,10 @@ from werkzeug.wrappers import Response
 
 from duka.dashboard import takeover
 from duka.dashboard.auth import current_owner, owner_transaction
+from duka.dashboard.send_pending import send_pending_or_flash
 from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
 from duka.inbound import publish_inbound
-from duka.logs import log
-from duka.outbound import deliver_pending
-from duka.whatsapp import SendFailedTransient
-
-logger = logging.getLogger(__name__)
 
 bp = Blueprint("conversations", __name__, url_prefix="/dashboard/conversations")
 
@@ -68,23 +63,22 @@ def index() -> str:
 
 @bp.route("/<uuid:conversation_id>")
 def thread(conversation_id: UUID) -> str:
-    with owner_transaction() as conn:
-        conversation = _conversation(conn, conversation_id)
-        entries = conversation_timeline(conn, str(conversation_id))
-        takeover.mark_read(conn, str(conversation_id))
-    return render_template("conversations/thread.html", conversation=conversation, entries=entries)
+    return _render_read(conversation_id, "conversations/thread.html")
 
 
 @bp.route("/<uuid:conversation_id>/timeline")
 def timeline(conversation_id: UUID) -> str:
     """The messages alone: the open thread polls it to show new ones without a reload."""
+    return _render_read(conversation_id, "conversations/_timeline.html")
+
+
+def _render_read(conversation_id: UUID, template: str) -> str:
+    """Render the conversation and its timeline, marking it read: the owner has now seen it."""
     with owner_transaction() as conn:
         conversation = _conversation(conn, conversation_id)
         entries = conversation_timeline(conn, str(conversation_id))
         takeover.mark_read(conn, str(conversation_id))
-    return render_template(
-        "conversations/_timeline.html", conversation=conversation, entries=entries
-    )
+    return render_template(template, conversation=conversation, entries=entries)
 
 
 @bp.route("/<uuid:conversation_id>/takeover", methods=["POST"])
@@ -141,15 +135,9 @@ def retry(conversation_id: UUID) -> Response:
 
 
 def _deliver(business_id: str, conversation_id: str) -> None:
-    try:
-        deliver_pending(business_id, conversation_id)
-    except SendFailedTransient as exc:
-        log(
-            logger,
-            logging.WARNING,
-            "owner reply not sent yet",
-            error=str(exc),
-            business_id=business_id,
-            conversation_id=conversation_id,
-        )
-        flash("Saved, but WhatsApp didn't answer. Press “Send again” in a moment.", "error")
+    send_pending_or_flash(
+        business_id,
+        conversation_id,
+        not_sent="owner reply not sent yet",
+        owner_told="Saved, but WhatsApp didn't answer. Press “Send again” in a moment.",
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,14 +13,10 @@ from werkzeug.wrappers import Response
 from duka.dashboard import fulfilment
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
+from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
-from duka.logs import log
-from duka.orders.events import publish
+from duka.orders.payment_events import publish
 from duka.orders.resolution import Decision, NotDecidable, decide_flagged
-from duka.outbound import deliver_pending
-from duka.whatsapp import SendFailedTransient
-
-logger = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__, url_prefix="/dashboard/orders")
 
@@ -176,17 +171,10 @@ def decide(order_id: UUID) -> Response:
 
 
 def _send_notice(business_id: str, conversation_id: str) -> None:
-    try:
-        deliver_pending(business_id, conversation_id)
-    except SendFailedTransient as exc:
-        log(
-            logger,
-            logging.WARNING,
-            "fulfilment notice not sent yet",
-            error=str(exc),
-            business_id=business_id,
-            conversation_id=conversation_id,
-        )
-        flash("Updated. WhatsApp didn't answer: open the chat and press “Send again”.", "error")
-        return
-    flash("Updated, and the customer was told on WhatsApp.")
+    if send_pending_or_flash(
+        business_id,
+        conversation_id,
+        not_sent="fulfilment notice not sent yet",
+        owner_told="Updated. WhatsApp didn't answer: open the chat and press “Send again”.",
+    ):
+        flash("Updated, and the customer was told on WhatsApp.")

@@ -14,8 +14,8 @@ from duka.dashboard import catalogue
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.product_form import FASHION_ATTRIBUTES, ProductForm, parse_product_form
 from duka.dashboard.uploads import MAX_IMAGES_PER_PRODUCT, UploadRejected, store_uploads
-from duka.events import PublishFailed
 from duka.logs import log
+from duka.publishing import PublishFailed
 from duka.relay import relay_outbox
 
 logger = logging.getLogger(__name__)
@@ -110,19 +110,23 @@ def _publish_changes() -> None:
 
 @bp.route("/<uuid:product_id>/archive", methods=["POST"])
 def archive(product_id: UUID) -> Response:
-    with owner_transaction() as conn:
-        if not catalogue.set_active(conn, product_id, False):
-            abort(404)
-    flash("Archived: customers no longer see it. Find it under Archived to restore it.")
-    return redirect(url_for(".index"))
+    return _set_active(
+        product_id,
+        False,
+        "Archived: customers no longer see it. Find it under Archived to restore it.",
+    )
 
 
 @bp.route("/<uuid:product_id>/restore", methods=["POST"])
 def restore(product_id: UUID) -> Response:
+    return _set_active(product_id, True, "Restored: customers can find it again.")
+
+
+def _set_active(product_id: UUID, active: bool, done: str) -> Response:
     with owner_transaction() as conn:
-        if not catalogue.set_active(conn, product_id, True):
+        if not catalogue.set_active(conn, product_id, active):
             abort(404)
-    flash("Restored: customers can find it again.")
+    flash(done)
     return redirect(url_for(".index"))
 
 

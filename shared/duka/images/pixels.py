@@ -11,7 +11,7 @@ from collections import Counter
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from duka.images.analysis import ImageAnalysis, ImageUnreadable
+from duka.images.findings import ImageAnalysis, ImageUnreadable
 from duka.images.limits import decode_reduced, open_image
 from duka.images.palette import Lab, colour_affinity, distance, nearest_colour_name, rgb_to_lab
 

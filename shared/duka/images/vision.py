@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from duka.catalog.words import canonical_category, canonical_colour
-from duka.images.analysis import ImageAnalysis
+from duka.images.findings import ImageAnalysis
 from duka.llm import get_gemini_client
 
 SYSTEM = (

@@ -1,6 +1,5 @@
 """Gemini access: one structured call per message, and text embeddings."""
 
-from duka.llm.embeddings import GeminiEmbedder
 from duka.llm.gemini import (
     GeminiClient,
     LLMResult,
@@ -8,6 +7,7 @@ from duka.llm.gemini import (
     LLMUsage,
     get_gemini_client,
 )
+from duka.llm.gemini_embeddings import GeminiEmbedder
 from duka.llm.model import ReplyModel, ReplyRequest
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from duka.orchestrator import payer_confirmation as payer
-from duka.orchestrator.cart import Cart
+from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.shopping import Turn

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from duka.llm import LLMUnavailable, ReplyRequest
 from duka.logs import log
-from duka.orchestrator.cart import Cart
+from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.shopping import Turn, shown

@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from duka.images.analysis import ImageUnreadable, preferred_source
+from duka.images.analysis import preferred_source
+from duka.images.findings import ImageUnreadable
 from duka.logs import log
 from duka.media import MediaRefused
-from duka.orchestrator.cart import CartItem
+from duka.orchestrator.cart_model import CartItem
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import Entities
 from duka.orchestrator.facts import Facts, ShownProduct

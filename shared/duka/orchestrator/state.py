@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
-from duka.orchestrator.cart import Cart
+from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.facts import ShownProduct
 
 

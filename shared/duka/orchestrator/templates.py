@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from duka.orchestrator.cart import Cart
+from duka.orchestrator.cart_model import Cart
 
 TEXT: dict[str, dict[str, str]] = {
     "greeting": {

@@ -13,8 +13,8 @@ from typing import Any
 
 from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.logs import log
-from duka.orders import gateways, reservations, store
-from duka.orders.events import PaymentEvent, QueuedEvent, enqueue, publish
+from duka.orders import gateway_choice, reservations, store
+from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue, publish
 from duka.payments import (
     FailureReason,
     ForgedCallback,
@@ -54,7 +54,7 @@ def handle_callback(
 
     `path_business_id` is the boutique a Daraja callback path names; its token is that
     boutique's, so it may settle only that boutique's payments."""
-    verifier = gateways.callback_gateway(gateway, path_business_id)
+    verifier = gateway_choice.callback_gateway(gateway, path_business_id)
     result = verifier.parse_callback(headers=headers, body=body, path_token=path_token)
     business_id = _tenant_for(result)
     if business_id is None:
@@ -253,7 +253,9 @@ def _confirm(business_id: str, result: PaymentResult) -> PaymentResult | None:
         )
         return None
     try:
-        gateway = gateways.gateway_for_business(business_id, business["settings"], result.gateway)
+        gateway = gateway_choice.gateway_for_business(
+            business_id, business["settings"], result.gateway
+        )
         answer = gateway.query_status(str(checkout_request_id))
     except (
         GatewayUnavailable,

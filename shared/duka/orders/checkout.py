@@ -12,7 +12,6 @@ recorded under one boutique-wide lock; asking the customer to confirm it is the 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,10 +20,10 @@ from typing import Any
 
 from psycopg import errors as pg_errors
 
-from duka.config import ConfigError
+from duka.config import get_settings
 from duka.db.pool import Connection, tenant_transaction
 from duka.logs import log
-from duka.orders import gateways, reservations, store
+from duka.orders import gateway_choice, reservations, store
 from duka.orders.delivery import delivery_fee
 from duka.orders.pricing import CartLine, DeliveryDetails, price_order, same_order
 from duka.orders.push import OpenedAttempt, PushOutcome, send_push
@@ -35,8 +34,6 @@ from duka.secrets import SecretConfigurationError, SecretStoreUnavailable
 from duka.store import businesses
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_EXPIRY_S = 15 * 60
 
 __all__ = [
     "CartLine",
@@ -93,15 +90,6 @@ class _PayerLimit(Exception):
     """Paying from another number than the customer's own is over today's caps."""
 
 
-def order_expiry_s() -> int:
-    """ORDER_EXPIRY_SECONDS: how long an unpaid order holds its stock."""
-    raw = os.environ.get("ORDER_EXPIRY_SECONDS", "")
-    try:
-        return int(raw) if raw else DEFAULT_EXPIRY_S
-    except ValueError as exc:
-        raise ConfigError(f"ORDER_EXPIRY_SECONDS must be whole seconds, got {raw!r}") from exc
-
-
 def start_checkout(
     *,
     business_id: str,
@@ -130,7 +118,7 @@ def start_checkout(
         return _replayed(replayed)
     assert business is not None
     try:
-        gateway = gateways.gateway_for_business(business_id, business["settings"])
+        gateway = gateway_choice.gateway_for_business(business_id, business["settings"])
     except (GatewayConfigError, SecretConfigurationError) as exc:
         log(logger, logging.ERROR, "payment gateway misconfigured", error=str(exc), **ids)
         return CheckoutResult(CheckoutStatus.GATEWAY_UNAVAILABLE, None, 0)
@@ -210,7 +198,7 @@ def _open_attempt(
     if not stk_push_allowed(conn, pay_phone):
         raise _TooManyPushes()
     priced = price_order(conn, business["settings"], lines, delivery)
-    expires_at = datetime.now(UTC) + timedelta(seconds=order_expiry_s())
+    expires_at = datetime.now(UTC) + timedelta(seconds=get_settings().order_expiry_seconds)
     previous = store.latest_order(conn, conversation_id)
     attempt = None
     if previous is not None and same_order(previous, priced):

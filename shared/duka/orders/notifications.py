@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from duka.catalog.search import active_embedding_model, embed_query
 from duka.config import ConfigError
 from duka.db.pool import Connection, tenant_transaction
 from duka.llm import LLMUnavailable
@@ -209,10 +210,6 @@ def _save_memory(conn: Connection, order: Mapping[str, Any], items: list[dict[st
 def _embed_memory(business_id: str, memory_id: str) -> None:
     """Best effort, once the customer has their message: a memory without a vector is still
     found by recency, and embedding may load a model or call Gemini."""
-    try:
-        from duka.catalog.search import active_embedding_model, embed_query
-    except ImportError:
-        return  # no catalogue search installed, so no active embedder either
     with tenant_transaction(business_id) as conn:
         row = conn.execute(
             "SELECT summary FROM agent_memories WHERE id = %s", (memory_id,)

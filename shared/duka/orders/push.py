@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from duka.db.pool import tenant_transaction
 from duka.logs import log
-from duka.orders import gateways, reservations, store
+from duka.orders import gateway_choice, reservations, store
 from duka.payments import (
     GatewayConfigError,
     GatewayDeclined,
@@ -57,7 +57,7 @@ def send_push(gateway: PaymentGateway, opened: OpenedAttempt) -> PushOutcome:
         amount_kes=opened.amount_kes,
         account_reference=account_reference(opened.order_id),
         description=PUSH_DESCRIPTION,
-        callback_url=gateways.callback_url(gateway.name, opened.business_id),
+        callback_url=gateway_choice.callback_url(gateway.name, opened.business_id),
     )
     try:
         accepted = gateway.initiate_stk_push(request)

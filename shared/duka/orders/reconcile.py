@@ -9,39 +9,30 @@ on the dashboard (`duka.orders.resolution`)."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
-from duka.config import ConfigError
+from duka.config import get_settings
 from duka.db.pool import tenant_transaction, transaction
 from duka.logs import log
-from duka.orders import gateways, reservations, store
+from duka.orders import gateway_choice, reservations, store
 from duka.orders.callbacks import OPEN_ATTEMPT, Applied, apply_result
-from duka.orders.events import PaymentEvent, QueuedEvent, enqueue, publish
+from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue, publish
 from duka.payments import GatewayConfigError, GatewayDeclined, GatewayUnavailable, PaymentStatus
 from duka.secrets import SecretConfigurationError, SecretStoreUnavailable
 from duka.store import businesses
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_QUERY_AFTER_S = 120
-
 
 @dataclass(frozen=True)
 class ReconcileSettings:
-    query_after_s: int = DEFAULT_QUERY_AFTER_S
+    query_after_s: int  # how long a push may wait before we ask the gateway
     max_orders: int = 200
 
     @classmethod
-    def from_env(cls) -> ReconcileSettings:
-        """PAYMENT_QUERY_AFTER_SECONDS: how long a push may wait before we ask the gateway."""
-        raw = os.environ.get("PAYMENT_QUERY_AFTER_SECONDS", "")
-        try:
-            return cls(query_after_s=int(raw) if raw else DEFAULT_QUERY_AFTER_S)
-        except ValueError as exc:
-            raise ConfigError(
-                f"PAYMENT_QUERY_AFTER_SECONDS must be whole seconds, got {raw!r}"
-            ) from exc
+    def configured(cls) -> ReconcileSettings:
+        """PAYMENT_QUERY_AFTER_SECONDS from the deployment's settings."""
+        return cls(query_after_s=get_settings().payment_query_after_seconds)
 
 
 @dataclass
@@ -54,7 +45,7 @@ class ReconcileReport:
 
 def reconcile_payments(settings: ReconcileSettings | None = None) -> ReconcileReport:
     """One pass over every tenant's open payments that are due a look."""
-    settings = settings or ReconcileSettings.from_env()
+    settings = settings or ReconcileSettings.configured()
     with transaction() as conn:
         due = store.orders_due(conn, settings.query_after_s, settings.max_orders)
     report = ReconcileReport()
@@ -77,7 +68,7 @@ def _reconcile_order(
     queryable = bool(view["checkout_request_id"]) and view["attempt_status"] in OPEN_ATTEMPT
     if queryable and (view["query_due"] or view["expiry_due"]):
         try:
-            gateway = gateways.gateway_for_business(
+            gateway = gateway_choice.gateway_for_business(
                 business_id, business["settings"], name=view["gateway"]
             )
             result = gateway.query_status(view["checkout_request_id"])

@@ -17,7 +17,7 @@ from enum import StrEnum
 from duka.db.pool import Connection
 from duka.errors import Rejected
 from duka.orders import reservations, store
-from duka.orders.events import PaymentEvent, QueuedEvent, enqueue
+from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue
 
 
 class Decision(StrEnum):

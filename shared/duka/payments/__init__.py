@@ -2,8 +2,7 @@
 
 from collections.abc import Callable, Mapping
 
-from duka.payments.daraja import DarajaGateway
-from duka.payments.gateway import (
+from duka.payments.base import (
     CallbackRejected,
     DarajaConfig,
     FailureReason,
@@ -24,6 +23,7 @@ from duka.payments.gateway import (
     failure_message,
     registry,
 )
+from duka.payments.daraja import DarajaGateway
 from duka.payments.paylink import PayLinkGateway
 
 GATEWAYS: dict[str, GatewayFactory] = registry(
@@ -38,7 +38,10 @@ _SETTINGS_READERS: dict[str, Callable[[Mapping[str, str]], GatewayConfig]] = reg
 
 
 def gateway_from_settings(name: str, values: Mapping[str, str]) -> PaymentGateway:
-    """Build the named gateway from settings in `os.environ`'s shape (see duka.orders.gateways)."""
+    """Build the named gateway from values keyed by environment variable name.
+
+    See duka.orders.gateway_choice for whose settings those are.
+    """
     if name not in GATEWAYS:
         raise GatewayConfigError(
             f"unknown payment gateway {name!r} in the business settings; "

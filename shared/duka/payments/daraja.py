@@ -1,7 +1,7 @@
 """Safaricom Daraja M-Pesa Express (STK push) adapter.
 
 Daraja callbacks are unsigned: they are authenticated by a secret token in the callback path
-(`<callback_url>/<callback_token>`; duka.orders.gateways gives each boutique its own URL and
+(`<callback_url>/<callback_token>`; duka.orders.gateway_choice gives each boutique its own URL and
 token), and every final callback must be confirmed with `query_status` before it is applied.
 """
 
@@ -18,26 +18,24 @@ from typing import Any
 
 import httpx
 
-from duka.payments.gateway import (
+from duka.payments.base import (
     CallbackRejected,
     DarajaConfig,
+    FailureReason,
     ForgedCallback,
-    GatewayConfig,
     GatewayConfigError,
     GatewayDeclined,
     GatewayUnavailable,
-    PaymentOutcomeUnknown,
+    HttpGateway,
     PaymentResult,
     PaymentStatus,
     RetryPolicy,
     StkPushAccepted,
     StkPushRequest,
-    http_timeout,
     json_object,
     mpesa_outcome,
     result_code_text,
     send_repeatable,
-    send_stk_push,
     whole_kes,
 )
 from duka.phone import to_msisdn
@@ -77,31 +75,19 @@ class _AccessToken:
     renew_at: datetime
 
 
-class DarajaGateway:
-    name: str = "daraja"
+class DarajaGateway(HttpGateway):
+    name = "daraja"
+    config_type = DarajaConfig
+    label = "Daraja"
 
     def __init__(
         self, config: DarajaConfig, *, clock: Clock = utc_now, retry: RetryPolicy | None = None
     ) -> None:
+        super().__init__(config, retry=retry)
         self._config = config
         self._clock = clock
-        self._retry = retry or RetryPolicy()
-        self._client = httpx.Client(
-            base_url=config.base_url, timeout=http_timeout(config.timeout_s)
-        )
         self._token: _AccessToken | None = None
         self._token_lock = threading.Lock()
-
-    @classmethod
-    def from_config(cls, config: GatewayConfig) -> DarajaGateway:
-        if not isinstance(config, DarajaConfig):
-            raise GatewayConfigError(
-                f"the daraja gateway needs DARAJA_* settings, got {type(config).__name__}"
-            )
-        return cls(config)
-
-    def close(self) -> None:
-        self._client.close()
 
     def callback_requires_confirmation(self) -> bool:
         return True
@@ -122,30 +108,18 @@ class DarajaGateway:
         http_request = self._client.build_request(
             "POST", PUSH_PATH, json=payload, headers=self._bearer()
         )
-        response = send_stk_push(
-            self._client, http_request, self._retry, gateway=self.name, push=request
-        )
-        body = json_object(response)
-        self._raise_for_refusal(response, body)
+        body = self._send_push(request, http_request)
         if result_code_text(body.get("ResponseCode", "0")) != "0":
             raise GatewayDeclined(
                 f"Daraja refused the push: {body.get('ResponseDescription')}",
                 code=str(body.get("ResponseCode")),
             )
-        checkout_request_id = body.get("CheckoutRequestID")
-        if not isinstance(checkout_request_id, str) or not checkout_request_id:
-            raise PaymentOutcomeUnknown(
-                f"Daraja answered the push for order {request.order_id} without a "
-                f"CheckoutRequestID: {body}",
-                order_id=request.order_id,
-                attempt=request.attempt,
-            )
-        customer_message = body.get("CustomerMessage")
-        return StkPushAccepted(
-            gateway=self.name,
-            checkout_request_id=checkout_request_id,
-            mpesa_reference=None,
-            customer_message=customer_message if isinstance(customer_message, str) else None,
+        return self._accepted(
+            request,
+            body.get("CheckoutRequestID"),
+            unknown_outcome=f"Daraja answered the push for order {request.order_id} without a "
+            f"CheckoutRequestID: {body}",
+            customer_message=body.get("CustomerMessage"),
         )
 
     def query_status(self, checkout_request_id: str) -> PaymentResult:
@@ -161,27 +135,18 @@ class DarajaGateway:
             should_retry=lambda answer: answer.status_code >= 500 and not _still_processing(answer),
         )
         body = json_object(response)
-        if _still_processing(response):
-            status, failure_reason = PaymentStatus.PENDING, None
-        else:
+        outcome: tuple[PaymentStatus, FailureReason | None] = (PaymentStatus.PENDING, None)
+        if not _still_processing(response):
             self._raise_for_refusal(response, body)
-            if body.get("ResultCode") is None:
-                status, failure_reason = PaymentStatus.PENDING, None
-            else:
-                status, failure_reason = mpesa_outcome(body["ResultCode"])
+            if body.get("ResultCode") is not None:
+                outcome = mpesa_outcome(body["ResultCode"])
         result_code = body.get("ResultCode", body.get("errorCode"))
-        return PaymentResult(
-            gateway=self.name,
-            status=status,
-            checkout_request_id=checkout_request_id,
-            mpesa_reference=None,
-            order_reference=None,
-            amount_kes=None,
-            transaction_id=None,
-            failure_reason=failure_reason,
-            result_code=None if result_code is None else result_code_text(result_code),
-            result_desc=body.get("ResultDesc") or body.get("errorMessage"),
-            raw=body,
+        return _daraja_result(
+            outcome,
+            checkout_request_id,
+            None if result_code is None else result_code_text(result_code),
+            body.get("ResultDesc") or body.get("errorMessage"),
+            body,
         )
 
     def parse_callback(
@@ -201,23 +166,19 @@ class DarajaGateway:
         checkout_request_id = callback["CheckoutRequestID"]
         if not isinstance(checkout_request_id, str) or not checkout_request_id:
             raise ValueError("CheckoutRequestID is missing")
-        status, failure_reason = mpesa_outcome(callback["ResultCode"])
+        outcome = mpesa_outcome(callback["ResultCode"])
         items = (callback.get("CallbackMetadata") or {}).get("Item") or []
         # Read by Name: the order varies and some items (e.g. Balance) come without a Value.
         metadata = {item["Name"]: item["Value"] for item in items if "Value" in item}
         receipt = metadata.get("MpesaReceiptNumber")
-        return PaymentResult(
-            gateway=self.name,
-            status=status,
-            checkout_request_id=checkout_request_id,
-            mpesa_reference=None,
-            order_reference=None,
+        return _daraja_result(
+            outcome,
+            checkout_request_id,
+            result_code_text(callback["ResultCode"]),
+            callback.get("ResultDesc"),
+            payload,
             amount_kes=whole_kes(metadata.get("Amount")),
             transaction_id=None if receipt is None else str(receipt),
-            failure_reason=failure_reason,
-            result_code=result_code_text(callback["ResultCode"]),
-            result_desc=callback.get("ResultDesc"),
-            raw=payload,
         )
 
     def _credentials(self) -> dict[str, str]:
@@ -262,21 +223,42 @@ class DarajaGateway:
         pair = f"{self._config.consumer_key}:{self._config.consumer_secret}"
         return f"Basic {base64.b64encode(pair.encode()).decode()}"
 
-    def _raise_for_refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> None:
-        if response.is_success:
-            return
+    def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> tuple[str, str | None]:
         code = body.get("errorCode")
-        message = body.get("errorMessage") or response.reason_phrase
+        message = str(body.get("errorMessage") or response.reason_phrase)
         if response.status_code == 401 or code == INVALID_TOKEN_CODE:
             # Refused at the door, so nothing was sent; the next call fetches a fresh token.
             with self._token_lock:
                 self._token = None
             raise GatewayUnavailable(f"Daraja rejected the access token: {message}")
-        if response.status_code == 429:
-            raise GatewayUnavailable(f"Daraja is rate limiting us: {message}")
-        raise GatewayDeclined(
-            f"Daraja refused the request: {message}", code=None if code is None else str(code)
-        )
+        return message, None if code is None else str(code)
+
+
+def _daraja_result(
+    outcome: tuple[PaymentStatus, FailureReason | None],
+    checkout_request_id: str,
+    result_code: str | None,
+    result_desc: Any,
+    raw: Mapping[str, Any],
+    *,
+    amount_kes: int | None = None,
+    transaction_id: str | None = None,
+) -> PaymentResult:
+    """A query's or callback's result; Daraja is matched by CheckoutRequestID alone."""
+    status, failure_reason = outcome
+    return PaymentResult(
+        gateway=DarajaGateway.name,
+        status=status,
+        checkout_request_id=checkout_request_id,
+        mpesa_reference=None,
+        order_reference=None,
+        amount_kes=amount_kes,
+        transaction_id=transaction_id,
+        failure_reason=failure_reason,
+        result_code=result_code,
+        result_desc=result_desc,
+        raw=raw,
+    )
 
 
 def _still_processing(response: httpx.Response) -> bool:

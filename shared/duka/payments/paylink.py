@@ -28,27 +28,23 @@ from urllib.parse import quote
 
 import httpx
 
-from duka.payments.gateway import (
+from duka.payments.base import (
     CallbackRejected,
     FailureReason,
     ForgedCallback,
-    GatewayConfig,
     GatewayConfigError,
-    GatewayDeclined,
     GatewayUnavailable,
+    HttpGateway,
     PayLinkConfig,
-    PaymentOutcomeUnknown,
     PaymentResult,
     PaymentStatus,
     RetryPolicy,
     StkPushAccepted,
     StkPushRequest,
-    http_timeout,
     json_object,
     mpesa_outcome,
     result_code_text,
     send_repeatable,
-    send_stk_push,
     whole_kes,
 )
 from duka.phone import normalize_kenyan_phone
@@ -74,28 +70,18 @@ def sign(body: bytes, secret: str) -> str:
     return f"sha256={digest}"
 
 
-class PayLinkGateway:
-    name: str = "paylink"
+class PayLinkGateway(HttpGateway):
+    name = "paylink"
+    config_type = PayLinkConfig
+    label = "PayLink"
 
     def __init__(self, config: PayLinkConfig, *, retry: RetryPolicy | None = None) -> None:
-        self._config = config
-        self._retry = retry or RetryPolicy()
-        self._client = httpx.Client(
-            base_url=config.base_url,
-            timeout=http_timeout(config.timeout_s),
+        super().__init__(
+            config,
+            retry=retry,
             headers={"Authorization": f"Bearer {config.api_key}", USERNAME_HEADER: config.username},
         )
-
-    @classmethod
-    def from_config(cls, config: GatewayConfig) -> PayLinkGateway:
-        if not isinstance(config, PayLinkConfig):
-            raise GatewayConfigError(
-                f"the paylink gateway needs PAYLINK_* settings, got {type(config).__name__}"
-            )
-        return cls(config)
-
-    def close(self) -> None:
-        self._client.close()
+        self._config = config
 
     def callback_requires_confirmation(self) -> bool:
         return False
@@ -107,25 +93,13 @@ class PayLinkGateway:
             "reference": request.order_id,
         }
         http_request = self._client.build_request("POST", PUSH_PATH, json=payload)
-        response = send_stk_push(
-            self._client, http_request, self._retry, gateway=self.name, push=request
-        )
-        body = json_object(response)
-        self._raise_for_refusal(response, body)
-        checkout_request_id = body.get("checkout_request_id")
-        if not isinstance(checkout_request_id, str) or not checkout_request_id:
-            raise PaymentOutcomeUnknown(
-                f"PayLink accepted the push for order {request.order_id} but sent no "
-                f"checkout_request_id; wait for its callback",
-                order_id=request.order_id,
-                attempt=request.attempt,
-            )
-        mpesa_reference = body.get("mpesa_reference")
-        return StkPushAccepted(
-            gateway=self.name,
-            checkout_request_id=checkout_request_id,
-            mpesa_reference=mpesa_reference if isinstance(mpesa_reference, str) else None,
-            customer_message=None,
+        body = self._send_push(request, http_request)
+        return self._accepted(
+            request,
+            body.get("checkout_request_id"),
+            unknown_outcome=f"PayLink accepted the push for order {request.order_id} but sent no "
+            "checkout_request_id; wait for its callback",
+            mpesa_reference=body.get("mpesa_reference"),
         )
 
     def query_status(self, checkout_request_id: str) -> PaymentResult:
@@ -164,17 +138,13 @@ class PayLinkGateway:
         except (KeyError, TypeError, ValueError) as exc:
             raise CallbackRejected(f"PayLink callback is malformed: {exc}") from exc
 
-    def _raise_for_refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> None:
-        if response.is_success:
-            return
+    def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> tuple[str, str | None]:
         message = str(body.get("message") or response.reason_phrase)
         if response.status_code in (401, 403):
             raise GatewayConfigError(
                 f"PayLink rejected PAYLINK_API_KEY / PAYLINK_USERNAME: {message}"
             )
-        if response.status_code == 429:
-            raise GatewayUnavailable(f"PayLink is rate limiting us: {message}")
-        raise GatewayDeclined(f"PayLink refused the request: {message}")
+        return message, None
 
 
 def _payment_result(payload: Mapping[str, Any]) -> PaymentResult:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from duka_local.sandboxes.serving import close_server
+
 MAX_EMBED_BATCH = 100  # the Gemini API rejects larger batchEmbedContents calls
 DEFAULT_EMBED_DIMENSION = 3072  # gemini-embedding-001's size when none is requested
 _PATH = re.compile(
@@ -184,10 +186,8 @@ class FakeGemini:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        close_server(self._server)
+        self._server = None
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

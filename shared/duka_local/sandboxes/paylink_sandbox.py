@@ -34,6 +34,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from duka.payments.paylink import PUSH_PATH, SIGNATURE_HEADER, USERNAME_HEADER, sign
+from duka_local.sandboxes.serving import close_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -145,10 +146,8 @@ class MpesaSandbox(ABC):
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        close_server(self._server)
+        self._server = None
 
     @property
     def pushes(self) -> list[SimulatedPush]:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import psycopg
 
 from duka.db.migrate import migrate
+from duka_local.stack.processes import is_alive
 
 APP_ROLE = "duka_app"
 APP_PASSWORD = "duka-local"
@@ -85,9 +86,5 @@ def stop_local_database(data_dir: Path) -> None:
     except ProcessLookupError:
         return
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+    while time.monotonic() < deadline and is_alive(pid):
+        time.sleep(0.02)

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from duka import events
+from duka import publishing
 
 MANIFEST = Path("functions") / "manifest.json"
 TRIGGERS = {"http": "http", "pubsub": "cloudevent"}  # manifest trigger -> functions-framework
@@ -33,9 +33,11 @@ def _spec(name: str, entry: dict[str, Any]) -> FunctionSpec:
         raise InvalidManifest(f"{name}: trigger must be one of {sorted(TRIGGERS)}, not {trigger!r}")
     if (trigger == "pubsub") != (topic is not None):
         raise InvalidManifest(f"{name}: a topic is required for pubsub and forbidden for http")
-    unknown = {topic, *entry["publishes"]} - {None, *events.TOPICS}
+    unknown = {topic, *entry["publishes"]} - {None, *publishing.TOPICS}
     if unknown:
-        raise InvalidManifest(f"{name}: unknown topics {sorted(unknown)} (see duka.events.TOPICS)")
+        raise InvalidManifest(
+            f"{name}: unknown topics {sorted(unknown)} (see duka.publishing.TOPICS)"
+        )
     return FunctionSpec(
         entry_point=entry["entry_point"],
         signature=TRIGGERS[trigger],

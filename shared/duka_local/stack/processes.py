@@ -42,21 +42,43 @@ def is_alive(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
     except ChildProcessError:
-        return True
+        return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """An exited process nobody has reaped yet (e.g. the postmaster, whose parent is init).
+
+    Some inits (containers, sandboxes) reap orphans only every second or two; waiting for the
+    pid to vanish would wait for them. Without /proc, assume it is still running.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def stop_group(pid: int, timeout: float = 5.0) -> None:
     """SIGTERM the process group, then SIGKILL what is left."""
+    stop_groups([pid], timeout)
+
+
+def stop_groups(pids: list[int], timeout: float = 5.0) -> None:
+    """Stop several process groups at once: SIGTERM them all, then SIGKILL what is left."""
+    running = list(pids)
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
+        for pid in list(running):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                running.remove(pid)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not is_alive(pid):
-                return
-            time.sleep(0.05)
+        while running and time.monotonic() < deadline:
+            running = [pid for pid in running if is_alive(pid)]
+            if running:
+                time.sleep(0.05)
+        if not running:
+            return
 
 
 def wait_http(

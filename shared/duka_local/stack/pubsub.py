@@ -23,12 +23,24 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}-dead-letter"
 
 
+def emulator_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/"
+
+
 def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -> int:
+    """Start the emulator and wait until it answers."""
+    pid = spawn_emulator(port=port, project=project, data_dir=data_dir, log_path=log_path)
+    wait_http(emulator_url(port), timeout=60, pid=pid, log_path=log_path)
+    return pid
+
+
+def spawn_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -> int:
+    """Start the emulator without waiting for it (see `emulator_url`)."""
     gcloud = shutil.which("gcloud")
     if gcloud is None:
         raise RuntimeError("gcloud is not installed; the Pub/Sub emulator needs it")
     data_dir.mkdir(parents=True, exist_ok=True)
-    pid = spawn(
+    return spawn(
         [
             gcloud,
             "beta",
@@ -44,8 +56,6 @@ def start_emulator(*, port: int, project: str, data_dir: Path, log_path: Path) -
         log_path=log_path,
         cwd=data_dir,
     )
-    wait_http(f"http://127.0.0.1:{port}/", timeout=60, pid=pid, log_path=log_path)
-    return pid
 
 
 def create_topology(emulator_host: str, project: str, routes: list[PushRoute]) -> None:

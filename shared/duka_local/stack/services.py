@@ -15,6 +15,7 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
+from duka import publishing
 from duka.logs import configure_logging, log
 from duka_local.sandboxes.daraja_sandbox import DarajaSandbox
 from duka_local.sandboxes.paylink_sandbox import PayLinkSandbox
@@ -26,14 +27,12 @@ logger = logging.getLogger("duka_local.stack")
 
 def _scheduler(interval: float, jobs: list[str]) -> None:
     """Cloud Scheduler's local stand-in: publish a tick per job on scheduled-jobs."""
-    from duka import events
-
     while True:
         time.sleep(interval)
         for job in jobs:
             try:
-                events.publish(events.SCHEDULED_JOBS, {"job": job}, job=job)
-            except events.PublishFailed as exc:
+                publishing.publish(publishing.SCHEDULED_JOBS, {"job": job}, job=job)
+            except publishing.PublishFailed as exc:
                 log(
                     logger, logging.WARNING, "scheduler tick not published", job=job, error=str(exc)
                 )

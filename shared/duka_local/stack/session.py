@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from duka.config import get_settings
+from duka.db.pool import close_pools
 from duka_local.stack.stack import Stack, StackPorts
 
 
@@ -15,9 +17,6 @@ def applied_stack(
     home: Path, *, extra_env: dict[str, str] | None = None, scheduler_interval: float = 0.0
 ) -> Iterator[dict[str, str]]:
     """Start a stack on free ports under `home`, point this process at it, stop it after."""
-    from duka.config import get_settings
-    from duka.db.pool import close_pools
-
     stack = Stack(
         home=home,
         ports=StackPorts.random(),

@@ -76,15 +76,27 @@ class Stack:
         self.home.mkdir(parents=True, exist_ok=True)
         if self.is_up():
             return self.env()
-        urls = self.shared_database or database.start_local_database(self.home / "pgdata")
         logs = self.home / "logs"
         pids: dict[str, int] = {}
-        pids["emulator"] = pubsub.start_emulator(
+        try:
+            return self._start(logs, pids)
+        except BaseException:  # leave nothing half-started behind
+            processes.stop_groups(list(pids.values()))
+            if self.shared_database is None:
+                database.stop_local_database(self.home / "pgdata")
+            raise
+
+    def _start(self, logs: Path, pids: dict[str, int]) -> dict[str, str]:
+        """Spawn every process before waiting for any (start-up is mostly imports and the JVM),
+        the emulator first: it starts slowest. The database comes up before the functions, whose
+        start-up checks its role."""
+        pids["emulator"] = pubsub.spawn_emulator(
             port=self.ports.emulator,
             project=PROJECT,
             data_dir=self.home / "pubsub",
             log_path=logs / "emulator.log",
         )
+        urls = self.shared_database or database.start_local_database(self.home / "pgdata")
         gateway_url = f"http://127.0.0.1:{self.ports.gateway}"
         env = {
             "DUKA_ENV": "local",
@@ -106,16 +118,20 @@ class Stack:
             "DASHBOARD_SIGN_IN_BUDGET_MS": "300",
             **self.extra_env,
         }
-        function_ports = self._start_functions(env, logs, pids)
+        function_ports = self._spawn_functions(env, logs, pids)
         routes = {
             path: f"http://127.0.0.1:{function_ports[name]}"
             for name, spec in registered_functions().items()
             for path in spec.public_paths
         }
         pids["services"] = self._start_services(env, routes, logs)
-        processes.wait_http(
-            gateway_url + "/", timeout=30, pid=pids["services"], log_path=logs / "services.log"
-        )
+        ready_at = {
+            "emulator": pubsub.emulator_url(self.ports.emulator),
+            **{name: f"http://127.0.0.1:{port}/" for name, port in function_ports.items()},
+            "services": gateway_url + "/",
+        }
+        for name, url in ready_at.items():
+            processes.wait_http(url, timeout=60, pid=pids[name], log_path=logs / f"{name}.log")
         push_routes = [
             pubsub.PushRoute(
                 spec.topic, f"http://127.0.0.1:{function_ports[name]}", spec.dead_letters
@@ -161,7 +177,7 @@ class Stack:
         # Functions connect as the application role, which cannot bypass RLS.
         return {**os.environ, **env, "DATABASE_URL": env["APP_DATABASE_URL"]}
 
-    def _start_functions(
+    def _spawn_functions(
         self, env: dict[str, str], logs: Path, pids: dict[str, int]
     ) -> dict[str, int]:
         framework = str(Path(sys.executable).with_name("functions-framework"))
@@ -186,13 +202,6 @@ class Stack:
                 env=self._function_env(env),
                 log_path=logs / f"{name}.log",
                 cwd=source.parent,
-            )
-        for name, port in ports.items():
-            processes.wait_http(
-                f"http://127.0.0.1:{port}/",
-                timeout=60,
-                pid=pids[name],
-                log_path=logs / f"{name}.log",
             )
         return ports
 
@@ -231,8 +240,7 @@ class Stack:
 
     def down(self) -> None:
         if self.state_path.exists():
-            for pid in json.loads(self.state_path.read_text())["pids"].values():
-                processes.stop_group(pid)
+            processes.stop_groups(list(json.loads(self.state_path.read_text())["pids"].values()))
             self.state_path.unlink()
         if self.shared_database is None:
             database.stop_local_database(self.home / "pgdata")

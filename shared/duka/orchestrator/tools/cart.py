@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from duka.db.pool import Connection
 from duka.errors import Rejected
-from duka.orchestrator.cart import Cart, CartItem
+from duka.orchestrator.cart_model import Cart, CartItem
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
 from duka.store import products as product_store

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from duka.catalog.search import ProductHit, SearchQuery
 from duka.catalog.search import search_products as _search
 from duka.catalog.search import search_similar_products as _similar
-from duka.images.analysis import ImageAnalysis
+from duka.images.findings import ImageAnalysis
 from duka.media import download_media
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool

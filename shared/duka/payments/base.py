@@ -7,11 +7,12 @@ handling are built on top of it and never see a status code.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 import httpx
 
@@ -159,7 +160,8 @@ class PayLinkConfig:
 
     @classmethod
     def from_env(cls, values: Mapping[str, str]) -> PayLinkConfig:
-        """Read `os.environ`, or it with a boutique's own keys (duka.orders.gateways)."""
+        """Read the deployment's values (`Settings.gateway_environment`), or them with a
+        boutique's own keys (duka.orders.gateway_choice)."""
         return cls(
             base_url=values.get("PAYLINK_BASE_URL", "").strip() or "https://api.paylink.co.ke",
             api_key=_required(values, "PAYLINK_API_KEY"),
@@ -187,7 +189,8 @@ class DarajaConfig:
 
     @classmethod
     def from_env(cls, values: Mapping[str, str]) -> DarajaConfig:
-        """Read `os.environ`, or it with a boutique's own keys (duka.orders.gateways)."""
+        """Read the deployment's values (`Settings.gateway_environment`), or them with a
+        boutique's own keys (duka.orders.gateway_choice)."""
         shortcode = _required(values, "DARAJA_SHORTCODE")
         transaction_type = values.get("DARAJA_TRANSACTION_TYPE", "").strip()
         if transaction_type in ("", "CustomerPayBillOnline"):
@@ -403,3 +406,81 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+class HttpGateway(ABC):
+    """The skeleton every adapter shares: its HTTP client, the retry rule, a push sent at most
+    once, and the refusals every gateway answers alike (rate limiting, a declined request).
+
+    An adapter reads a refusal's message in its own shape (`_refusal`) and raises there for the
+    refusals only it knows (rejected credentials, a stale token).
+    """
+
+    name: str
+    label: str  # the gateway's name in messages ("PayLink")
+    config_type: type[PayLinkConfig] | type[DarajaConfig]
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._retry = retry or RetryPolicy()
+        self._client = httpx.Client(
+            base_url=config.base_url, timeout=http_timeout(config.timeout_s), headers=headers
+        )
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> Self:
+        """The registry's factory: this gateway, if `config` is the kind it is built from."""
+        if not isinstance(config, cls.config_type):
+            raise GatewayConfigError(
+                f"the {cls.name} gateway needs {cls.name.upper()}_* settings, "
+                f"got {type(config).__name__}"
+            )
+        return cls(config)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send_push(self, push: StkPushRequest, request: httpx.Request) -> dict[str, Any]:
+        """Send the push (never twice, see send_stk_push); its answer, refusals raised."""
+        response = send_stk_push(self._client, request, self._retry, gateway=self.name, push=push)
+        body = json_object(response)
+        self._raise_for_refusal(response, body)
+        return body
+
+    def _accepted(
+        self,
+        push: StkPushRequest,
+        checkout_request_id: object,
+        *,
+        unknown_outcome: str,
+        mpesa_reference: object = None,
+        customer_message: object = None,
+    ) -> StkPushAccepted:
+        """The accepted push; without a checkout id only a callback can tell how it ended."""
+        if not isinstance(checkout_request_id, str) or not checkout_request_id:
+            raise PaymentOutcomeUnknown(
+                unknown_outcome, order_id=push.order_id, attempt=push.attempt
+            )
+        return StkPushAccepted(
+            gateway=self.name,
+            checkout_request_id=checkout_request_id,
+            mpesa_reference=mpesa_reference if isinstance(mpesa_reference, str) else None,
+            customer_message=customer_message if isinstance(customer_message, str) else None,
+        )
+
+    def _raise_for_refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> None:
+        if response.is_success:
+            return
+        message, code = self._refusal(response, body)
+        if response.status_code == 429:
+            raise GatewayUnavailable(f"{self.label} is rate limiting us: {message}")
+        raise GatewayDeclined(f"{self.label} refused the request: {message}", code=code)
+
+    @abstractmethod
+    def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> tuple[str, str | None]:
+        """A refusal's message and code; raises itself for refusals only this gateway knows."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,8 @@ SCHEDULED_JOBS = "scheduled-jobs"
 TOPICS = (INBOUND_MESSAGES, PAYMENT_EVENTS, PRODUCT_CHANGED, SCHEDULED_JOBS)
 
 # One client per emulator host (None = real Pub/Sub): a process that points at another local
-# stack (benchmarks run several in turn) must not keep publishing to the first one.
+# stack (benchmarks run several in turn) must not keep publishing to the first one. The client
+# library reads PUBSUB_EMULATOR_HOST itself when a client is built; the key is our reading of it.
 _publishers: dict[str | None, Any] = {}
 _lock = threading.Lock()
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class PublishFailed(Transient):
 
 
 def _get_publisher() -> Any:
-    host = os.environ.get("PUBSUB_EMULATOR_HOST")
+    host = get_settings().pubsub_emulator_host
     with _lock:
         if host not in _publishers:
             from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # heavy: import lazily
@@ -45,7 +45,7 @@ def _get_publisher() -> Any:
 
 
 def topic_path(topic: str) -> str:
-    return f"projects/{get_settings().gcp_project}/topics/{topic}"
+    return f"projects/{get_settings().pubsub_project}/topics/{topic}"
 
 
 def publish(topic: str, payload: dict[str, Any], timeout: float = 5.0, **attributes: str) -> str:
@@ -56,6 +56,17 @@ def publish(topic: str, payload: dict[str, Any], timeout: float = 5.0, **attribu
         return str(future.result(timeout=timeout))
     except Exception as exc:  # the client raises many transport types; all mean "not published"
         raise PublishFailed(f"publish to {topic} failed: {exc}") from exc
+
+
+def publish_or_defer(topic: str, payload: dict[str, Any], *, level: int, deferred: str) -> bool:
+    """Publish an event that is already stored (a message, an outbox row); on failure log
+    `deferred`, which says who publishes it later, and return False: it is late, not lost."""
+    try:
+        publish(topic, payload)
+    except PublishFailed as exc:
+        log(logger, level, deferred, error=str(exc), **payload)
+        return False
+    return True
 
 
 def decode_push(event_data: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,12 +10,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from duka import events
+from duka import publishing
 from duka.db.pool import Connection, transaction
-from duka.logs import log
 from duka.store import outbox
-
-logger = logging.getLogger(__name__)
 
 
 class PaymentEvent(StrEnum):
@@ -43,7 +40,7 @@ def enqueue(
     }
     row = conn.execute(
         "INSERT INTO outbox (business_id, topic, payload) VALUES (%s, %s, %s) RETURNING id",
-        (business_id, events.PAYMENT_EVENTS, Jsonb(payload)),
+        (business_id, publishing.PAYMENT_EVENTS, Jsonb(payload)),
     ).fetchone()
     assert row is not None
     return QueuedEvent(int(row["id"]), payload)
@@ -53,16 +50,12 @@ def publish(queued: QueuedEvent | None) -> None:
     """Publish a committed event now; a failure is left to the outbox relay."""
     if queued is None:
         return
-    try:
-        events.publish(events.PAYMENT_EVENTS, queued.payload)
-    except events.PublishFailed as exc:
-        log(
-            logger,
-            logging.WARNING,
-            "payment event not published; the outbox relay will retry",
-            error=str(exc),
-            **queued.payload,
-        )
+    if not publishing.publish_or_defer(
+        publishing.PAYMENT_EVENTS,
+        queued.payload,
+        level=logging.WARNING,
+        deferred="payment event not published; the outbox relay will retry",
+    ):
         return
     with transaction() as conn:
         outbox.mark_published(conn, [queued.outbox_id])

@@ -21,17 +21,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from duka.config import get_settings
 from duka.payments import ForgedCallback, PaymentGateway, gateway_from_settings
-from duka.payments.gateway import GatewayConfigError
+from duka.payments.base import GatewayConfigError
 from duka.secrets import get_secret_store
 
-DEFAULT_GATEWAY = "paylink"
 BOUTIQUE_SECRET_PREFIX = "boutique-"
 # Where each gateway's callbacks arrive; Daraja's adapter appends the boutique's path token.
 CALLBACK_PATHS: dict[str, str] = {
@@ -52,7 +50,6 @@ BOUTIQUE_CREDENTIAL_KEYS: dict[str, frozenset[str]] = {
         }
     ),
 }
-_ENV_PREFIXES = ("PAYLINK_", "DARAJA_")
 _DARAJA_TOKEN = "DARAJA_CALLBACK_TOKEN"
 
 _cache: dict[tuple[str, tuple[tuple[str, str], ...]], PaymentGateway] = {}
@@ -60,9 +57,9 @@ _lock = threading.Lock()
 
 
 def gateway_name(business_settings: Mapping[str, Any]) -> str:
-    """The gateway a business chose, else PAYMENT_GATEWAY, else PayLink (the design's)."""
+    """The gateway a business chose, else PAYMENT_GATEWAY (PayLink unless set)."""
     payment = business_settings.get("payment") or {}
-    return str(payment.get("gateway") or os.environ.get("PAYMENT_GATEWAY") or DEFAULT_GATEWAY)
+    return str(payment.get("gateway") or get_settings().payment_gateway)
 
 
 def boutique_secret_name(business_id: str, name: str) -> str:
@@ -138,7 +135,7 @@ def _credential_keys(name: str) -> frozenset[str]:
 
 
 def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
+    return get_settings().gateway_environment()
 
 
 def _with_boutique_token(values: dict[str, str], business_id: str) -> dict[str, str]:
