@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import MultiDict
 
+from duka.dashboard.product_form import parse_product_form
 from tests.dashboard_helpers import (
     OwnedBoutique,
     OwnerClient,
@@ -269,6 +271,25 @@ def test_a_saved_product_becomes_searchable(owner, shop, admin_db):
 
 
 @pytest.mark.parametrize(
+    ("category", "typed", "stored"),
+    [
+        ("jeans", ["28", "W30", "32w"], ["W28", "W30", "W32"]),
+        ("shoes", ["uk 5", "EU38", "39"], ["UK5", "38", "39"]),
+        ("kids", ["2-3 yrs", "6y"], ["2-3Y", "6Y"]),
+        ("lingerie", ["34b", "36DD"], ["34B", "36DD"]),
+        ("bag", ["one size"], ["FREE"]),
+    ],
+)
+def test_the_product_form_takes_any_size_a_boutique_sells(category, typed, stored):
+    fields = [("name", "Item"), ("price", "1500"), ("category", category)]
+    fields += [("size", size) for size in typed] + [("size_stock", "2") for _ in typed]
+
+    parsed = parse_product_form(MultiDict(fields), [])
+
+    assert parsed.errors == {} and [size for size, _ in parsed.sizes] == stored
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"name": ""}, "Give the product a name"),
@@ -276,6 +297,8 @@ def test_a_saved_product_becomes_searchable(owner, shop, admin_db):
         ({"price": "0"}, "more than 0"),
         ({"size": ["M", "XXXXL"], "size_stock": ["1", "1"]}, "Unknown size XXXXL"),
         ({"size": ["M", "m"], "size_stock": ["1", "1"]}, "Each size once"),
+        ({"size": ["W30", "W50"], "size_stock": ["1", "1"]}, "Unknown size W50"),
+        ({"category": "jeans", "size": ["32", "W32"], "size_stock": ["1", "1"]}, "Each size once"),
         ({"size": ["M"], "size_stock": ["-1"]}, "whole number"),
         ({"photos": [(io.BytesIO(b"not a picture"), "notes.txt")]}, "not a photo we can use"),
     ],
@@ -528,6 +551,44 @@ def test_delivery_fees_and_profile_are_saved(owner, shop, admin_db):
     assert delivery_fee(row["settings"], "Karen") == 300  # the standard Nairobi zone
     assert row["name"] == "Nyota Boutique Ltd" and row["phone"] == "+254722000111"
     assert row["settings"]["profile"]["location"] == "Moi Avenue"
+
+
+def test_shop_answers_are_saved_where_the_agent_reads_them(owner, shop, admin_db):
+    response = owner.post(
+        "/dashboard/settings/shop",
+        {
+            "directions": "Opposite Hilton, 2nd floor",
+            "pickup": "yes",
+            "pay_on_delivery": "",
+            "returns": "Exchanges within 7 days.",
+            "till": "123 456",
+            "paybill": "",
+            "pochi": "0712 345 678",
+        },
+    )
+    page = owner.get("/dashboard/settings").text
+
+    answers = admin_db.execute(
+        "SELECT settings->'shop' AS s FROM businesses WHERE id = %s", (shop.id,)
+    ).fetchone()["s"]
+    assert response.status_code == 302
+    assert answers["pickup"] is True and answers["pay_on_delivery"] is None  # None: not said
+    assert answers["till"] == "123456" and answers["pochi"] == "+254712345678"
+    assert answers["returns"] == "Exchanges within 7 days."
+    assert "Opposite Hilton, 2nd floor" in page
+
+
+def test_invalid_shop_answers_are_explained_and_not_saved(owner, shop, admin_db):
+    response = owner.post(
+        "/dashboard/settings/shop", {"till": "12ab", "paybill_account": "NYOTA", "pochi": "123"}
+    )
+
+    assert response.status_code == 422
+    assert "5 to 7 digits" in response.text and "Add the Paybill number" in response.text
+    settings = admin_db.execute(
+        "SELECT settings FROM businesses WHERE id = %s", (shop.id,)
+    ).fetchone()["settings"]
+    assert "shop" not in settings
 
 
 def test_payment_credentials_are_never_named_or_read_by_the_dashboard(

@@ -32,7 +32,8 @@ def test_unknown_sizes_missing_image_files_and_bad_urls_are_reported_by_line(
     with pytest.raises(CatalogueInvalid) as caught:
         parse_catalogue(text, base_dir=tmp_path)
     assert [str(e) for e in caught.value.errors] == [
-        "line 3: unknown size(s) HUGE (use XS-XXXL, 6-24, 36-45 or Free)",
+        "line 3: unknown size(s) Huge (use XS-XXXL, 6-24, waist W24-W44, children's 2-3Y or 6Y,"
+        " bra 34B, shoes UK3-UK12 or 35-47, or Free / ONE SIZE)",
         "line 4: image file 'missing.png' does not exist",
         "line 5: image URL 'ftp://files.example.com/bag.png' is not a well-formed http(s) URL",
     ]

@@ -4,7 +4,8 @@ process_message runs it (application role, tenant transaction, conversation row 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from duka.catalog.importer import import_catalogue
 from duka.catalog.indexing import index_product
@@ -46,6 +48,19 @@ def create_shop(db: DatabaseUrls, csv_path: Path) -> Shop:
     for product_id in ids:
         index_product(business_id, product_id)
     return Shop(business_id, number, owner)
+
+
+@contextmanager
+def owner_settings(db: DatabaseUrls, shop: Shop, settings: dict[str, Any]) -> Iterator[None]:
+    """The boutique with the owner's dashboard settings, restored afterwards."""
+    with psycopg.connect(db.admin, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE businesses SET settings = %s WHERE id = %s", (Jsonb(settings), shop.id)
+        )
+        try:
+            yield
+        finally:
+            conn.execute("UPDATE businesses SET settings = '{}' WHERE id = %s", (shop.id,))
 
 
 class FrozenClock:

@@ -3,31 +3,12 @@ in-process; the M-Pesa prompt itself is proven end to end (test_journeys, test_p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
-
-import psycopg
-from psycopg.types.json import Jsonb
 
 from duka.orchestrator.payer_confirmation import CONFIRMATION_TTL_S
 from duka_local.stack.database import DatabaseUrls
 from tests.conftest import random_kenyan_number
-from tests.turns.chat import Chat, FrozenClock, Shop
-
-
-@contextmanager
-def owner_settings(db: DatabaseUrls, shop: Shop, settings: dict[str, Any]) -> Iterator[None]:
-    """The demo boutique with the owner's dashboard settings, restored afterwards."""
-    with psycopg.connect(db.admin, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE businesses SET settings = %s WHERE id = %s", (Jsonb(settings), shop.id)
-        )
-        try:
-            yield
-        finally:
-            conn.execute("UPDATE businesses SET settings = '{}' WHERE id = %s", (shop.id,))
+from tests.turns.chat import Chat, FrozenClock, Shop, owner_settings
 
 
 def local(e164: str) -> str:

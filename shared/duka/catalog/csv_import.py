@@ -9,9 +9,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlparse
 
+from duka.catalog.sizes import SIZES_ACCEPTED, catalogue_sizes
+from duka.catalog.words import canonical_category
 from duka.errors import Rejected
 from duka.images.limits import ImageTooLarge, open_image
-from duka.orchestrator import vocabulary as vocab
 from duka.store.products import ProductInput
 
 COLUMNS = ("sku", "name", "description", "price", "stock", "category", "colors", "sizes", "images")
@@ -33,20 +34,16 @@ class CatalogueInvalid(Rejected):
         self.errors = errors
 
 
-KNOWN_SIZES = frozenset(
-    {*vocab.LETTER_SIZES.values(), "FREE", "ONE SIZE"}
-    | {str(n) for n in (*vocab.CLOTHING_SIZE_RANGE, *vocab.SHOE_SIZE_RANGE)}
-)
-
-
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(";") if part.strip())
 
 
-def _check_sizes(sizes: tuple[str, ...]) -> None:
-    unknown = [size for size in sizes if size not in KNOWN_SIZES]
+def _sizes(raw: str | None, category: str) -> tuple[str, ...]:
+    """The row's sizes in their catalogue spelling; a size we do not know refuses the row."""
+    sizes, unknown = catalogue_sizes(_split(raw), category)
     if unknown:
-        raise ValueError(f"unknown size(s) {', '.join(unknown)} (use XS-XXXL, 6-24, 36-45 or Free)")
+        raise ValueError(f"unknown size(s) {', '.join(unknown)} (use {SIZES_ACCEPTED})")
+    return tuple(sizes)
 
 
 def _check_image(ref: str, base_dir: Path | None) -> None:
@@ -87,8 +84,8 @@ def _parse_row(
         raise ValueError(f"stock {row['stock']!r} is not a whole number") from None
     if stock < 0:
         raise ValueError("stock cannot be negative")
-    sizes = tuple(s.upper() for s in _split(row.get("sizes")))
-    _check_sizes(sizes)
+    category = (row.get("category") or "").strip().lower()
+    sizes = _sizes(row.get("sizes"), canonical_category(category) or category)
     images = _split(row.get("images"))
     for image in images:
         _check_image(image, base_dir)
@@ -99,7 +96,7 @@ def _parse_row(
         description=(row.get("description") or "").strip(),
         price=price,
         stock=stock,
-        category=(row.get("category") or "").strip().lower(),
+        category=category,
         colors=tuple(c.lower() for c in _split(row.get("colors"))),
         sizes=sizes,
         images=images,

@@ -17,6 +17,7 @@ from typing import Any
 from duka.catalog import retrieval
 from duka.catalog.documents import colours_of, sizes_of
 from duka.catalog.scoring import Wanted, score
+from duka.catalog.sizes import FREE, match_size
 from duka.catalog.words import canonical_size, concepts, expanded_query
 from duka.db.pool import Connection
 from duka.embeddings import get_embedder
@@ -158,7 +159,7 @@ def _hit(row: dict[str, Any], value: float, size: str | None) -> ProductHit:
         images=tuple(row["images"] or ()),
         description=row["description"],
         score=value,
-        has_size=size is not None and (size in offered or "FREE" in offered),
+        has_size=size is not None and (match_size(size, offered) is not None or FREE in offered),
     )
 
 

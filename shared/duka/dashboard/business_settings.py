@@ -3,7 +3,10 @@
 `settings["agent"]` = {"tone", "greeting", "languages", "sign_off"} is read by the agent;
 `settings["payment"]` = {"gateway", "own_credentials"}: whether the boutique collects into its own
 account, whose keys an operator keeps in the secret named after the business (never typed here);
-`settings["delivery"]["fees"]` = {area or zone: KES} prices delivery (see duka.orders.delivery).
+`settings["delivery"]["fees"]` = {area or zone: KES} prices delivery (see duka.orders.delivery);
+`settings["shop"]` holds what the agent answers about the shop (orchestrator/shop_flow.py):
+directions, delivery_times, pickup / pay_on_delivery (true, false or null = not said),
+pickup_where, returns, till, paybill, paybill_account, pochi.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ _PROMPT_PROBLEMS = {
 }
 MAX_GREETING = 300
 MAX_SIGN_OFF = 80
+MAX_SHOP_TEXT = 500
 
 
 @dataclass
@@ -89,6 +93,45 @@ def parse_delivery(form: MultiDict[str, str]) -> Section:
             section.errors["fees"] = f"The fee for {area} must be a whole number of shillings."
         fees[area] = amount
     section.values = {"fees": fees}
+    return section
+
+
+def _yes_no(value: str) -> bool | None:
+    """A select of "yes", "no" or "" (not said: the agent asks the owner)."""
+    return {"yes": True, "no": False}.get(value)
+
+
+def _short_code(form: MultiDict[str, str], name: str, label: str, section: Section) -> str:
+    code = "".join(form.get(name, "").split())
+    if code and not (code.isdigit() and 5 <= len(code) <= 7):
+        section.errors[name] = f"A {label} number has 5 to 7 digits."
+    return code
+
+
+def parse_shop(form: MultiDict[str, str]) -> Section:
+    section = Section()
+    text = {
+        key: form.get(key, "").strip()[:MAX_SHOP_TEXT]
+        for key in ("directions", "delivery_times", "pickup_where", "returns", "paybill_account")
+    }
+    till = _short_code(form, "till", "Till", section)
+    paybill = _short_code(form, "paybill", "Paybill", section)
+    if text["paybill_account"] and not paybill:
+        section.errors["paybill"] = "Add the Paybill number the account belongs to."
+    pochi = form.get("pochi", "").strip()
+    if pochi:
+        try:
+            pochi = normalize_kenyan_phone(pochi)
+        except InvalidPhoneNumber as exc:
+            section.errors["pochi"] = str(exc)
+    section.values = {
+        **text,
+        "pickup": _yes_no(form.get("pickup", "")),
+        "pay_on_delivery": _yes_no(form.get("pay_on_delivery", "")),
+        "till": till,
+        "paybill": paybill,
+        "pochi": pochi,
+    }
     return section
 
 

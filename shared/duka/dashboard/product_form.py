@@ -9,7 +9,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from duka.catalog.csv_import import KNOWN_SIZES
+from duka.catalog.sizes import SIZES_ACCEPTED, canonical_sizes
+from duka.catalog.words import canonical_category
 
 FASHION_ATTRIBUTES = ("material", "style", "occasion", "fit", "pattern")
 MAX_NAME = 120
@@ -135,17 +136,21 @@ def _whole_number(raw: str) -> int | None:
 
 def parse_product_form(form: MultiDict[str, str], images: list[str]) -> ProductForm:
     """Read and check the posted form; `errors` names each field the owner must fix."""
-    sizes = [
+    typed = [
         (s.strip().upper(), q.strip())
         for s, q in zip(form.getlist("size"), form.getlist("size_stock"), strict=False)
         if s.strip()
     ]
+    category = form.get("category", "").strip().lower()
+    readings = canonical_sizes([s for s, _ in typed], canonical_category(category) or category)
+    unknown = [s for (s, _), size in zip(typed, readings, strict=True) if size is None]
+    sizes = [(size or s, q) for (s, q), size in zip(typed, readings, strict=True)]
     parsed = ProductForm(
         sku=form.get("sku", "").strip() or "DK-" + secrets.token_hex(3).upper(),
         name=" ".join(form.get("name", "").split()),
         description=form.get("description", "").strip(),
         price=form.get("price", "").strip(),
-        category=form.get("category", "").strip().lower(),
+        category=category,
         colors=form.get("colors", "").strip(),
         stock=form.get("stock", "0").strip() or "0",
         sizes=sizes,
@@ -166,9 +171,8 @@ def parse_product_form(form: MultiDict[str, str], images: list[str]) -> ProductF
             errors["price"] = "The price must be more than 0."
     except InvalidOperation:
         errors["price"] = "Write the price in shillings, like 2500."
-    unknown = [s for s, _ in sizes if s not in KNOWN_SIZES]
     if unknown:
-        errors["sizes"] = f"Unknown size {', '.join(unknown)}: use XS–XXXL, 6–24, 36–45 or Free."
+        errors["sizes"] = f"Unknown size {', '.join(unknown)}: use {SIZES_ACCEPTED}."
     elif len({s for s, _ in sizes}) != len(sizes):
         errors["sizes"] = "Each size once, please."
     elif any(_whole_number(q) is None for _, q in sizes):

@@ -1,4 +1,5 @@
-"""Settings: profile, WhatsApp number, payments, delivery fees and the agent's personality."""
+"""Settings: profile, WhatsApp number, payments, delivery fees, shop answers and the agent's
+personality."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ PARSERS = {
     "profile": forms.parse_profile,
     "payment": forms.parse_payment,
     "delivery": forms.parse_delivery,
+    "shop": forms.parse_shop,
     "agent": forms.parse_agent,
 }
 

@@ -173,6 +173,7 @@ def order_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     set_status(deps.conn, deps.conversation_id, "handed_over")
     deps.state.needs_attention = True
+    deps.state.attention_reason = "talk_to_person"
     owner = deps.business.get("phone")
     if owner and owner != deps.business.get("whatsapp_number"):
         facts.extra_messages.append(

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from duka.orchestrator import vocabulary as vocab
+from duka.orchestrator.size_entities import take_sizes
 from duka.phone import find_kenyan_phone_span, normalize_kenyan_phone
 
 
@@ -46,7 +47,7 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-_ELONGATION = re.compile(r"([a-wyz])\1{2,}")  # "sawaaa" -> "sawa"; x spared for "xxxl"
+_ELONGATION = re.compile(r"([a-ce-wyz])\1{2,}")  # "sawaaa" -> "sawa"; x, d spared: xxxl, 36ddd
 _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 _REWRITES = {**vocab.SPELLING, **vocab.CHAT_SYNONYMS}
 
@@ -133,15 +134,6 @@ _ORDINAL_REF = re.compile(
 )
 _ORDINAL_WORDS = {**vocab.ENGLISH_ORDINALS, **vocab.SWAHILI_ORDINALS}
 
-_SIZE_TOKEN = rf"(?:{alternation(vocab.LETTER_SIZES)}|\d{{1,2}})"
-_SIZE_LIST = rf"{_SIZE_TOKEN}(?:\s*(?:,|/|\bor\b|\band\b|\bau\b|\bna\b|&)\s*{_SIZE_TOKEN})*"
-_SIZES_AFTER_CUE = re.compile(
-    rf"\b(?:(?:sizes?|saizi|sz|uk)(?:\s+(?:is|ni|ya))?|in\s+(?:an?\s+)?)\s*:?\s*({_SIZE_LIST})\b"
-    r"(?!\s*(?:min|mins|minutes|hours|hrs|days|weeks|k|thao|bob|pieces|pcs|pairs)\b)"
-)
-_SIZE_WORD = re.compile(r"\b(xs|xl|xxl|xxxl|2xl|3xl|extra\s+small|extra\s+large|x-large)\b")
-_SIZE_LETTER_AS_TYPED = re.compile(r"(?<![\w'#-])([SML])(?![\w'-])")
-
 _DEMONSTRATIVE = r"(?:the|that|this|those|these|hiyo|hio|iyo|ile|hii|hizo|hizi|izo|zile)"
 _COLOUR = re.compile(rf"\b({alternation(vocab.COLOURS)})\b")
 _REF_BEFORE_COLOUR = re.compile(
@@ -187,31 +179,6 @@ def _take_item_refs(text: str) -> tuple[tuple[int, ...], str]:
 
 def _categories(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(vocab.CATEGORIES[m.group(1)] for m in _CATEGORY.finditer(text)))
-
-
-def _take_sizes(text: str, as_typed: str, *, shoes: bool) -> tuple[tuple[str, ...], str]:
-    sizes: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for match in _SIZES_AFTER_CUE.finditer(text):
-        read = [_size(token, shoes=shoes) for token in re.findall(_SIZE_TOKEN, match.group(1))]
-        if any(read):
-            sizes.extend(size for size in read if size)
-            spans.append(match.span())
-    for match in _SIZE_WORD.finditer(text):
-        sizes.append(vocab.LETTER_SIZES[" ".join(match.group(1).split())])
-        spans.append(match.span())
-    # A lone capital S/M/L ("nataka M") is a size; a lower-case "m" or "s" usually isn't.
-    sizes.extend(m.group(1) for m in _SIZE_LETTER_AS_TYPED.finditer(as_typed))
-    return tuple(dict.fromkeys(sizes)), mask(text, spans)
-
-
-def _size(token: str, *, shoes: bool) -> str | None:
-    if not token.isdigit():
-        return vocab.LETTER_SIZES[" ".join(token.split())]
-    number = int(token)
-    if number in vocab.CLOTHING_SIZE_RANGE or (shoes and number in vocab.SHOE_SIZE_RANGE):
-        return token
-    return None
 
 
 def _colours(text: str) -> tuple[str | None, tuple[str, ...]]:
@@ -302,8 +269,8 @@ def extract_entities(text: str) -> Entities:
     max_price, cheap, rest = _take_money(rest)
     item_refs, rest = _take_item_refs(rest)
     categories = _categories(rest)
-    shoes = bool(vocab.SHOE_CATEGORIES.intersection(categories))
-    sizes, rest = _take_sizes(rest, text, shoes=shoes)
+    sizes, size_spans = take_sizes(rest, text, categories)
+    rest = mask(rest, size_spans)
     ref_color, colors = _colours(rest)
     area = find_delivery_area(normalized)
     return Entities(

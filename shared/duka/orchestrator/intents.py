@@ -10,14 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from duka.orchestrator import shop_topics as shop
 from duka.orchestrator.entities import Entities, clean_address, extract_entities, normalize
 from duka.orchestrator.language import Language, detect_language
 
 
 class Intent(StrEnum):
+    COMPLAINT = "complaint"
     PAYMENT_STATUS = "payment_status"
     ORDER_STATUS = "order_status"
     TALK_TO_PERSON = "talk_to_person"
+    SHOP_QUESTION = "shop_question"
     CLEAR_CART = "clear_cart"
     REMOVE_FROM_CART = "remove_from_cart"
     CHANGE_QUANTITY = "change_quantity"
@@ -57,6 +60,7 @@ class _Signals:
     entities: Entities
     points_at_item: bool  # "#2", "the red one", "hiyo", "it"...
     context: ClassifierContext
+    mentions_purchase: bool = False  # "I bought", "you sent", "nimepokea"...
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,14 @@ def _has_quantity(signals: _Signals) -> bool:
 
 def _items_shown(signals: _Signals) -> bool:
     return signals.context.has_shown_items or signals.points_at_item
+
+
+def _about_a_garment(signals: _Signals) -> bool:
+    return bool(signals.entities.categories or signals.points_at_item or signals.mentions_purchase)
+
+
+def _after_buying(signals: _Signals) -> bool:
+    return signals.mentions_purchase
 
 
 _POINTER = re.compile(
@@ -153,7 +165,7 @@ _PAYING = (
     r"|lipa|lipia|how (?:do|can|should|will) i pay|how to pay|pay for (?:it|them|this|these|my)"
     r"|proceed|place (?:the |my )?order|complete (?:the |my )?order|confirm (?:the |my )?order"
     r"|send (?:me )?(?:the |a )?(?:mpesa |stk )?(?:prompt|push|request)|tuma (?:prompt|stk"
-    r"|request)|till (?:number|no)|paybill|pay (?:with|using|via|through)|that'?s all"
+    r"|request)|pay (?:with|using|via|through)|that'?s all"
     r"|ni hizo tu|hiyo ndio yote"
     r"|(?:use|tumia) (?:this|the same|my|hii|hiyo)(?: same| hiyo)? (?:number|namba|line|phone))\b"
 )
@@ -195,14 +207,13 @@ _SEARCHING = (
     r"|catalogue|catalog|new arrivals|new stock|mzigo mpya|any)\b"
 )
 _CLOTHES = r"\b(?:outfit|outfits|clothes|nguo)\b"
-_ABOUT_THE_SHOP = (  # delivery fees, opening hours, returns, location: no shopping tool applies
-    r"\b(?:(?:how much|how long|price|bei|ngapi|cost|charge|fee)\b.*\b(?:deliver|delivery|shipping"
-    r"|transport|usafiri)|(?:do you have|mko na|mna) (?:a |an |any )?(?:physical )?(?:shop"
-    r"|store|branch|duka)|(?:do|can) you deliver|mnafika|mnadeliver|mnaleta|mnatuma|mnapeleka"
-    r"|return|exchange|refund|pick (?:it |them )?up|pickup|kuchukua mwenyewe|what time|open"
-    r"|close|mnafunga|mnafungua|where (?:is|are) (?:your|you)|mko wapi|duka liko|bot|robot"
-    r"|who (?:is|are) (?:this|you)|wewe ni nani|ni nani)\b"
+_WHO_IS_THIS = (  # no shopping tool applies
+    r"\b(?:bot|robot|who (?:is|are) (?:this|you)|wewe ni nani|ni nani)\b"
 )
+_SHOP_TOPICS = "|".join(
+    (shop.LOCATION, shop.HOURS, shop.DELIVERY, shop.PICKUP, shop.PAYMENT_METHODS)
+)
+_BOUGHT = re.compile(shop.BOUGHT)
 _THANKS = (
     r"\b(?:asante|thanks|thank you|shukran|\w*shukuru|bye|goodbye|kwaheri|tutaonana|tutaongea"
     r"|see you|baadaye|ubarikiwe|be blessed|god bless|have a (?:good|nice|great) \w+|cheers"
@@ -215,11 +226,19 @@ _GREETING = (
 
 # (intent, strength, pattern, when the rule applies)
 _RULE_TABLE: tuple[tuple[Intent, float, str, Callable[[_Signals], bool]], ...] = (
+    (Intent.COMPLAINT, 0.9, shop.DEFECT, _about_a_garment),
+    (Intent.COMPLAINT, 0.9, shop.DEFECT_AFTER_BUYING, _after_buying),
+    (Intent.COMPLAINT, 0.9, shop.RETURN_REQUEST, _always),
     (Intent.PAYMENT_STATUS, 0.95, _MPESA_CONFIRMATION, _always),
     (Intent.PAYMENT_STATUS, 0.9, _PAYMENT_CLAIMED, _always),
     (Intent.ORDER_STATUS, 0.9, _ORDER_WHEREABOUTS, _always),
     (Intent.ORDER_STATUS, 0.75, _ORDER_MENTION, _always),
     (Intent.TALK_TO_PERSON, 0.9, _PERSON_WANTED, _always),
+    # Paying on delivery must outrank checkout: it never sends an M-Pesa prompt.
+    (Intent.SHOP_QUESTION, 0.95, shop.PAY_ON_DELIVERY, _always),
+    (Intent.SHOP_QUESTION, 0.95, shop.RETURNS_POLICY, _always),
+    (Intent.SHOP_QUESTION, 0.9, _SHOP_TOPICS, _always),
+    (Intent.SHOP_QUESTION, 0.85, shop.RETURNS_ASKED, _always),
     (Intent.CLEAR_CART, 0.9, _CART_CLEARING, _always),
     (Intent.REMOVE_FROM_CART, 0.85, _REMOVAL, _always),
     (Intent.REMOVE_FROM_CART, 0.85, _CHANGE_OF_MIND, _points_at_item),
@@ -238,7 +257,7 @@ _RULE_TABLE: tuple[tuple[Intent, float, str, Callable[[_Signals], bool]], ...] =
     (Intent.ADD_TO_CART, 0.85, _CHOOSING, _points_at_item),
     (Intent.PRODUCT_SEARCH, 0.8, _SEARCHING, _always),
     (Intent.PRODUCT_SEARCH, 0.7, _CLOTHES, _always),
-    (Intent.OTHER, 0.9, _ABOUT_THE_SHOP, _always),
+    (Intent.OTHER, 0.9, _WHO_IS_THIS, _always),
     (Intent.THANKS_GOODBYE, 0.55, _THANKS, _always),
     (Intent.GREETING, 0.5, _GREETING, _always),
 )
@@ -249,6 +268,7 @@ _RULES = tuple(
 _PRIORITY = {intent: rank for rank, intent in enumerate(Intent)}
 # When these are said outright they win over "a photo means image search".
 _BEATS_A_PHOTO = {
+    Intent.COMPLAINT,  # a photo of the torn dress
     Intent.PAYMENT_STATUS,
     Intent.ORDER_STATUS,
     Intent.TALK_TO_PERSON,
@@ -270,6 +290,7 @@ def classify(
             entities.item_refs or entities.ref_color or _POINTER.search(normalized)
         ),
         context=context,
+        mentions_purchase=bool(_BOUGHT.search(normalized)),
     )
     scores = _score(normalized, signals)
     intent, strength = _best(scores)

@@ -18,7 +18,7 @@ from duka.db.pool import Connection
 from duka.llm import ReplyModel, get_gemini_client
 from duka.logs import log
 from duka.orchestrator import checkout_flow as flow
-from duka.orchestrator import shopping
+from duka.orchestrator import shop_flow, shopping
 from duka.orchestrator.compose import compose
 from duka.orchestrator.deps import TurnDeps, utc_now
 from duka.orchestrator.facts import Facts
@@ -51,6 +51,8 @@ HANDLERS: dict[str, Handler] = {
     "payment_status": flow.order_status,
     "order_status": flow.order_status,
     "talk_to_person": flow.handover,
+    "complaint": shop_flow.complaint,
+    "shop_question": shop_flow.shop_question,
     "thanks_goodbye": flow.thanks,
     "other": flow.other,
     "payment_phone": flow.payment_phone,

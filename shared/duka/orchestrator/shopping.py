@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from duka.catalog.sizes import match_size
 from duka.images.analysis import preferred_source
 from duka.images.findings import ImageUnreadable
 from duka.logs import log
@@ -200,7 +201,8 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         return facts
     product = get_product_details(deps, product_id=item.id)
     sizes = sizes_of(product)
-    size = turn.entities.sizes[0] if turn.entities.sizes else None
+    said = turn.entities.sizes
+    size = next((own for s in said if (own := match_size(s, sizes))), said[0] if said else None)
     if size is None and len(sizes) == 1:
         size = sizes[0]
     if size is None and sizes:

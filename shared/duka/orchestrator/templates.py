@@ -147,6 +147,54 @@ TEXT: dict[str, dict[str, str]] = {
         "en": 'Customer {phone} wants to talk to a person on WhatsApp. Last message: "{text}"',
         "sw": "",
     },
+    "complaint": {
+        "en": "I'm so sorry about that. I've flagged this for the owner, who will follow up with "
+        "you here shortly to put it right.",
+        "sw": "Pole sana kwa hilo. Nimemjulisha mwenye duka, atakufuatilia hapa hivi karibuni "
+        "kulitatua.",
+    },
+    "owner_complaint": {
+        "en": 'Customer {phone} has a complaint on WhatsApp: "{text}"',
+        "sw": "",
+    },
+    "shop_location": {"en": "We're at {location}.", "sw": "Tuko {location}."},
+    "shop_directions": {"en": "Directions: {directions}", "sw": "Maelekezo: {directions}"},
+    "shop_hours": {"en": "Opening hours: {hours}.", "sw": "Saa za kazi: {hours}."},
+    "delivery_to": {
+        "en": "Yes, we deliver to {area}: delivery is {fee}.",
+        "sw": "Ndio, tunaleta {area}: delivery ni {fee}.",
+    },
+    "delivery_fees": {"en": "Delivery fees: {fees}.", "sw": "Bei ya delivery: {fees}."},
+    "delivery_time": {"en": "Delivery time: {times}.", "sw": "Muda wa delivery: {times}."},
+    "pickup_yes": {
+        "en": "Yes, you can pick up your order{where}.",
+        "sw": "Ndio, unaweza kuchukua order yako mwenyewe{where}.",
+    },
+    "pickup_no": {
+        "en": "Sorry, we don't do pickup; we deliver to you.",
+        "sw": "Pole, hatuna pickup; tunakuletea.",
+    },
+    "pod_yes": {
+        "en": "Yes, you can pay on delivery.",
+        "sw": "Ndio, unaweza kulipa ukipokea mzigo.",
+    },
+    "pod_no": {
+        "en": "We don't do pay on delivery: you pay with M-Pesa before we send your order.",
+        "sw": "Hatuna malipo wakati wa kupokea: unalipa kwa M-Pesa kabla tukutumie order.",
+    },
+    "shop_returns": {
+        "en": "Returns and exchanges: {policy}",
+        "sw": "Kurudisha na kubadilisha: {policy}",
+    },
+    "pay_methods": {"en": "You can pay by {methods}.", "sw": "Unaweza kulipa kwa {methods}."},
+    "pay_prompt": {
+        "en": "At checkout I can also send an M-Pesa prompt to your phone.",
+        "sw": "Ukilipa, naweza pia kukutumia ombi la M-Pesa kwa simu yako.",
+    },
+    "ask_owner": {
+        "en": "I'll ask the owner about {topics} and get back to you here.",
+        "sw": "Nitamuuliza mwenye duka kuhusu {topics} na nitakujibu hapa.",
+    },
     "thanks": {
         "en": "Karibu! Asante for shopping with {shop}.",
         "sw": "Asante sana! Karibu tena {shop}.",
@@ -160,6 +208,30 @@ TEXT: dict[str, dict[str, str]] = {
     "sizes": {"en": "Sizes: {sizes}.", "sw": "Size: {sizes}."},
     "colors": {"en": "Colours: {colors}.", "sw": "Rangi: {colors}."},
     "stock_left": {"en": "{stock} in stock.", "sw": "Zipo {stock}."},
+}
+
+# What the agent says it will ask the owner about, per shop topic (shop_flow.py).
+TOPIC_NAMES = {
+    "en": {
+        "location": "where the shop is",
+        "directions": "directions to the shop",
+        "hours": "opening hours",
+        "delivery_time": "delivery times",
+        "pickup": "pickup",
+        "pay_on_delivery": "paying on delivery",
+        "returns": "returns and exchanges",
+        "question": "your question",
+    },
+    "sw": {
+        "location": "mahali duka liko",
+        "directions": "maelekezo ya kufika dukani",
+        "hours": "saa za kufungua",
+        "delivery_time": "muda wa delivery",
+        "pickup": "kuchukua mwenyewe",
+        "pay_on_delivery": "kulipa ukipokea mzigo",
+        "returns": "kurudisha na kubadilisha",
+        "question": "swali lako",
+    },
 }
 
 PAYMENT_WORDS = {

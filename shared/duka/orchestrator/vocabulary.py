@@ -123,8 +123,7 @@ LETTER_SIZES: dict[str, str] = _expand(
         "XXXL": "xxxl | 3xl",
     }
 )
-CLOTHING_SIZE_RANGE = range(6, 25)
-SHOE_SIZE_RANGE = range(36, 46)
+CLOTHING_SIZE_RANGE = range(6, 25)  # the other kinds of size: catalog/sizes.py
 
 # Known delivery areas, canonical name -> what customers type. Used for the delivery fee lookup,
 # so roads named after towns ("Mombasa Road") are their own areas, listed before the town.

@@ -57,3 +57,8 @@ def delivery_fee(business_settings: Mapping[str, Any], area: str | None) -> int:
     """What delivery to `area` costs in whole KES."""
     fees = _fees(business_settings.get("delivery") or {})
     return fees[delivery_zone(business_settings, area)]
+
+
+def delivery_fees(business_settings: Mapping[str, Any]) -> dict[str, int]:
+    """Every zone or area with its fee in whole KES, standard zones included."""
+    return _fees(business_settings.get("delivery") or {})

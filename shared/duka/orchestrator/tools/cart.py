@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from duka.catalog.sizes import match_size
 from duka.db.pool import Connection
 from duka.errors import Rejected
 from duka.orchestrator.cart_model import Cart, CartItem
@@ -107,7 +108,8 @@ def add_to_cart(
 ) -> Cart:
     """Add a product (in a size, if it has sizes) to the customer's cart."""
     product = _product(deps, product_id)
-    size = size.upper() if size else None
+    if size:  # the product's own spelling: "32" on jeans in waist sizes is W32
+        size = match_size(size, sizes_of(product)) or size.upper()
     cart = deps.state.current_cart()
     existing = cart.find(product_id, size)
     wanted = quantity + (existing.quantity if existing else 0)
