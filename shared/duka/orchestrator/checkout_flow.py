@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from duka.orchestrator import payer_confirmation as payer
@@ -14,6 +15,7 @@ from duka.orchestrator.templates import PAYMENT_WORDS, cart_lines, kes, lang_key
 from duka.orchestrator.tools.cart import get_cart
 from duka.orchestrator.tools.payments import check_payment_status, initiate_mpesa_stk
 from duka.orders.checkout import CheckoutStatus, delivery_fee, is_own_number
+from duka.payments.daraja import NAIROBI
 from duka.phone import InvalidPhoneNumber, local_format, mask_local, normalize_kenyan_phone
 from duka.ratelimit import other_payer_allowed
 from duka.store.conversations import set_status
@@ -167,6 +169,42 @@ def order_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         payment=words.get(order["status"], order["status"]),
         delivery=words.get(order["fulfillment_status"], order["fulfillment_status"]),
     )
+    return facts
+
+
+# An M-Pesa transaction code: ten letters and digits, at least two of them digits.
+_RECEIPT_CODE = re.compile(r"\b(?=[A-Z0-9]{10}\b)(?=(?:[A-Z]*\d){2})[A-Z][A-Z0-9]{9}\b")
+_CLOSED = {"failed": "payment_failed", "cancelled": "payment_cancelled"}
+
+
+def payment_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    """ "Prompt didn't come", "nimelipa", a pasted M-Pesa SMS: what happened to the payment and
+    what to do next. A pasted code is not verified here; the chat is flagged for the owner."""
+    code = _RECEIPT_CODE.search(turn.text.upper())
+    order = check_payment_status(deps)
+    if code and (order is None or order["status"] != "paid"):
+        deps.state.needs_attention = True
+        deps.state.attention_reason = "payment_check"
+        facts.draft = say("receipt_noted", turn.language, code=code.group())
+        return facts
+    if order is None:
+        facts.draft = say("no_payment", turn.language)
+        return facts
+    amount = Decimal(str(order["amount"]))
+    facts.allow(amount)
+    status = order["status"]
+    if status == "paid":
+        receipt = order.get("receipt") or "-"
+        facts.draft = say("payment_paid", turn.language, total=kes(amount), receipt=receipt)
+    elif status == "pending":
+        sent_at = order["prompt_sent_at"].astimezone(NAIROBI).strftime("%H:%M")
+        phone = mask_local(order.get("prompt_phone") or deps.customer_phone)
+        facts.draft = say(
+            "payment_pending", turn.language, total=kes(amount), time=sent_at, phone=phone
+        )
+    else:
+        key = _CLOSED.get(status, "payment_expired")
+        facts.draft = say(key, turn.language, total=kes(amount))
     return facts
 
 

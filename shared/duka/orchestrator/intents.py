@@ -119,7 +119,11 @@ _PAYMENT_CLAIMED = (
     r"|gone through|went through|come through|reached)"
     r"|(?:have|did) you (?:receive|received|get|got) (?:my |the )?(?:money|payment|pesa|mpesa)"
     r"|sijapata (?:prompt|stk|message ya mpesa|mpesa)|(?:didn't|did not|haven't|have not) "
-    r"(?:get|got|receive|received) (?:the |any |an )?(?:prompt|stk|mpesa|pop ?up))\b"
+    r"(?:get|got|receive|received) (?:the |any |an )?(?:prompt|stk|mpesa|pop ?up)"
+    r"|(?:prompt|stk|pop ?up|request)(?: \w+){0,2} (?:didn'?t|did not|hasn'?t|has not|never|not)"
+    r"(?: yet)? (?:come|came|arrive|arrived|show|shown|showed|appear|appeared|pop|reach|reached)"
+    r"|(?:prompt|stk|pop ?up)(?: \w+)? (?:haija\w+|haiku\w+|haijai?ngia|haionekani)"
+    r"|sijaona (?:prompt|stk|pop ?up|message ya mpesa))\b"
 )
 _ORDER_WHEREABOUTS = (
     r"\b(?:where(?:'s| is) my|(?:order|mzigo|parcel|package|rider)(?: \w+)? (?:iko|yuko|uko"
@@ -149,6 +153,11 @@ _CART_CLEARING = (
 _REMOVAL = (
     r"\b(?:remove|delete|take out|take off|toa|ondoa|futa|drop|sitaki (?:hiyo|hii|ile|hizo|ya"
     r"|tena)|(?:i )?(?:don't|do not|no longer) want (?:the|that|this|it|those|#))\b"
+)
+_NO_LONGER_WANTED = (  # removal by negation: "I don't want the blazer any more"
+    r"\b(?:sitaki|sihitaji|(?:i )?(?:don'?t|do not) (?:want|need))(?: [\w']+){1,4}? (?:tena"
+    r"|any ?more|no more)\b|\bno longer (?:want|need)\b|\bsina haja (?:na|ya) (?:ile|hiyo|hii"
+    r"|hizo|zile)\b"
 )
 _CHANGE_OF_MIND = r"\b(?:changed my mind|change of mind|nimebadilisha (?:mind|nia)|nimeghairi)\b"
 _SETTING_A_NUMBER = (
@@ -242,6 +251,7 @@ _RULE_TABLE: tuple[tuple[Intent, float, str, Callable[[_Signals], bool]], ...] =
     (Intent.CLEAR_CART, 0.9, _CART_CLEARING, _always),
     (Intent.REMOVE_FROM_CART, 0.85, _REMOVAL, _always),
     (Intent.REMOVE_FROM_CART, 0.85, _CHANGE_OF_MIND, _points_at_item),
+    (Intent.REMOVE_FROM_CART, 0.85, _NO_LONGER_WANTED, _about_a_garment),
     (Intent.CHANGE_QUANTITY, 0.85, _SETTING_A_NUMBER, _has_quantity),
     (Intent.CHANGE_QUANTITY, 0.85, _QUANTITY_WORDS, _always),
     (Intent.CHANGE_QUANTITY, 0.75, _ONLY_SO_MANY, _always),

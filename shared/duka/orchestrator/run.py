@@ -48,7 +48,7 @@ HANDLERS: dict[str, Handler] = {
     "clear_cart": shopping.clear,
     "checkout": flow.checkout,
     "delivery_address": flow.delivery_address,
-    "payment_status": flow.order_status,
+    "payment_status": flow.payment_status,
     "order_status": flow.order_status,
     "talk_to_person": flow.handover,
     "complaint": shop_flow.complaint,

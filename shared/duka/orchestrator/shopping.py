@@ -12,9 +12,10 @@ from duka.images.analysis import preferred_source
 from duka.images.findings import ImageUnreadable
 from duka.logs import log
 from duka.media import MediaRefused
+from duka.orchestrator import vocabulary as vocab
 from duka.orchestrator.cart_model import CartItem
 from duka.orchestrator.deps import TurnDeps
-from duka.orchestrator.entities import Entities
+from duka.orchestrator.entities import Entities, normalize
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.templates import cart_lines, describe_item, kes, product_lines, say
 from duka.orchestrator.tools.cart import (
@@ -32,6 +33,7 @@ from duka.orchestrator.tools.products import (
     search_similar_products,
 )
 from duka.orchestrator.tools.registry import ToolInputInvalid
+from duka.store import products as product_store
 
 logger = logging.getLogger(__name__)
 
@@ -252,31 +254,68 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     return facts
 
 
-def _cart_target(deps: TurnDeps, entities: Entities) -> CartItem | None:
+_NAME_WORD = re.compile(r"[a-z]{3,}")
+_COMMON_WORDS = vocab.ENGLISH_WORDS | vocab.SWAHILI_WORDS
+
+
+def _garments(words: set[str]) -> set[str]:
+    return {vocab.CATEGORIES[w] for w in words if w in vocab.CATEGORIES}
+
+
+def _line_score(deps: TurnDeps, line: CartItem, entities: Entities, words: set[str]) -> int:
+    """How well a message's garment, colour and name words fit one cart line; 0 = not it."""
+    product = product_store.get_product(deps.conn, line.product_id) or {}
+    name_words = set(_NAME_WORD.findall(line.name.lower()))
+    score = len(words & name_words)
+    if entities.categories:
+        if product.get("category") in entities.categories:
+            score += 2
+        elif _garments(name_words) & set(entities.categories):  # "Denim Jacket" is denim too
+            score += 1
+        else:
+            return 0
+    colour = entities.ref_color or (entities.colors[0] if entities.colors else None)
+    if colour:
+        if line.color == colour:
+            score += 2
+        elif line.color is None and colour in ((product.get("attrs") or {}).get("colors") or []):
+            score += 1
+        else:
+            return 0
+    return score
+
+
+def _cart_targets(deps: TurnDeps, entities: Entities, text: str) -> list[CartItem]:
+    """The cart lines a message names: one is the target, several mean "ask which".
+
+    An explicit reference (#2, ya pili) wins; then the garment, colour and name words, matched
+    against every line; a message naming nothing means the item just added, or the only line.
+    """
     cart = deps.state.current_cart()
-    if entities.ref_color or entities.colors:
-        colour = entities.ref_color or entities.colors[0]
-        exact = [item for item in cart.items if item.color == colour]
-        if exact:
-            return exact[0]
-        offered = {s.id for s in shown(deps) if colour in s.colors}
-        candidates = [item for item in cart.items if item.product_id in offered]
-        if len(candidates) == 1:  # only one line could be "the blue one"
-            return candidates[0]
     if entities.item_refs:
         ref = resolve_shown(deps, entities)
         if ref is not None:
-            return next((i for i in cart.items if i.product_id == ref.id), None)
+            return [i for i in cart.items if i.product_id == ref.id][:1]
         index = entities.item_refs[0] - 1
-        return cart.items[index] if 0 <= index < len(cart.items) else None
+        return [cart.items[index]] if 0 <= index < len(cart.items) else []
+    words = set(_NAME_WORD.findall(normalize(text))) - _COMMON_WORDS
+    scores = [(_line_score(deps, line, entities, words), line) for line in cart.items]
+    best = max((score for score, _ in scores), default=0)
+    named = entities.categories or entities.ref_color or entities.colors
+    if best or named:
+        return [line for score, line in scores if score == best and best > 0]
     last = deps.state.last_added
-    return next((i for i in cart.items if i.product_id == last), None) or (
-        cart.items[0] if len(cart.items) == 1 else None
-    )
+    lines = [i for i in cart.items if i.product_id == last][:1]
+    return lines or (cart.items if len(cart.items) == 1 else [])
 
 
 def change_cart(deps: TurnDeps, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
-    target = _cart_target(deps, turn.entities)
+    targets = _cart_targets(deps, turn.entities, turn.text)
+    if len(targets) > 1:  # two lines fit what was said: ask, change nothing
+        choices = " / ".join(describe_item(t.name, t.size, t.quantity) for t in targets)
+        facts.draft = say("which_cart_item", turn.language, items=choices)
+        return facts
+    target = targets[0] if targets else None
     if target is None:
         facts.draft = (
             say("not_in_cart", turn.language)

@@ -74,6 +74,10 @@ TEXT: dict[str, dict[str, str]] = {
     "removed": {"en": "Removed {item} from your cart.", "sw": "Nimetoa {item} kwa cart yako."},
     "quantity_set": {"en": "Updated: {item}.", "sw": "Nimebadilisha: {item}."},
     "not_in_cart": {"en": "That item isn't in your cart.", "sw": "Hiyo haiko kwa cart yako."},
+    "which_cart_item": {
+        "en": "Which one do you mean: {items}?",
+        "sw": "Unamaanisha ipi: {items}?",
+    },
     "cart": {"en": "Your cart:", "sw": "Cart yako:"},
     "cart_empty": {"en": "Your cart is empty.", "sw": "Cart yako haina kitu."},
     "cart_cleared": {"en": "Done, your cart is now empty.", "sw": "Sawa, cart yako iko wazi sasa."},
@@ -138,6 +142,48 @@ TEXT: dict[str, dict[str, str]] = {
     "order_status": {
         "en": "Your order of {total}: payment {payment}, delivery {delivery}.",
         "sw": "Order yako ya {total}: malipo {payment}, delivery {delivery}.",
+    },
+    "payment_paid": {
+        "en": "Your payment of {total} came through. M-Pesa receipt: {receipt}.",
+        "sw": "Malipo yako ya {total} yamefika. Risiti ya M-Pesa: {receipt}.",
+    },
+    "payment_pending": {
+        "en": "Your payment of {total} is still waiting: the M-Pesa prompt was sent at {time} "
+        "to {phone}, check your phone and enter your PIN. If it doesn't show within a minute, "
+        "type 'checkout' and I'll try again.",
+        "sw": "Malipo yako ya {total} bado yanasubiri: ombi la M-Pesa lilitumwa saa {time} kwa "
+        "{phone}, angalia simu yako uweke PIN. Kama halitaonekana baada ya dakika moja, andika "
+        "'checkout' nijaribu tena.",
+    },
+    "payment_failed": {
+        "en": "The M-Pesa payment of {total} didn't go through, so nothing was charged. Type "
+        "'checkout' to get a new prompt.",
+        "sw": "Malipo ya M-Pesa ya {total} hayakupita, hujakatwa pesa. Andika 'checkout' "
+        "upate ombi jipya.",
+    },
+    "payment_cancelled": {
+        "en": "The M-Pesa prompt for {total} was cancelled, so nothing was charged. Type "
+        "'checkout' to get a new prompt.",
+        "sw": "Ombi la M-Pesa la {total} lilighairiwa, hujakatwa pesa. Andika 'checkout' upate "
+        "ombi jipya.",
+    },
+    "payment_expired": {
+        "en": "The M-Pesa prompt for {total} timed out before it was paid, so nothing was "
+        "charged. Type 'checkout' to get a new prompt.",
+        "sw": "Muda wa ombi la M-Pesa la {total} uliisha kabla ya kulipwa, hujakatwa pesa. "
+        "Andika 'checkout' upate ombi jipya.",
+    },
+    "no_payment": {
+        "en": "There's no payment open for you right now. Type 'checkout' when your cart is "
+        "ready and I'll send the M-Pesa prompt.",
+        "sw": "Huna malipo yanayosubiri sasa hivi. Andika 'checkout' cart yako ikiwa tayari "
+        "nikutumie ombi la M-Pesa.",
+    },
+    "receipt_noted": {
+        "en": "Thanks, I've noted M-Pesa code {code}. The owner will confirm the payment and "
+        "get back to you here.",
+        "sw": "Asante, nimeandika code ya M-Pesa {code}. Mwenye duka atathibitisha malipo na "
+        "kukujibu hapa.",
     },
     "handover": {
         "en": "Sure, I've asked the owner to reply to you here. They'll get back to you shortly.",

@@ -34,6 +34,8 @@ SPELLING: dict[str, str] = _expand(
         "want": "wnt | wan",
         "nataka": "ntaka | nataga | natak | nadaka",
         "nitalipa": "ntalipa",
+        "nimelipa": "nmelipa | nmeshalipa",
+        "nimetuma": "nmetuma",
         "nitachukua": "ntachukua",
         "address": "adress | addres | adres | addrss",
         "delivery": "dilivery | delivary | dlvry | deliverly | delivey",

@@ -10,6 +10,7 @@ from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
 from duka.orders.checkout import CartLine, CheckoutResult, DeliveryDetails, latest_order
 from duka.orders.checkout import start_checkout as _start_checkout
+from duka.orders.store import current_attempt
 
 
 class StkArgs(BaseModel):
@@ -45,5 +46,18 @@ def initiate_mpesa_stk(
 
 @tool("payment", NoArgs)
 def check_payment_status(deps: TurnDeps) -> dict[str, Any] | None:
-    """The latest order of this conversation with its payment and delivery status."""
-    return latest_order(deps.conn, deps.conversation_id)
+    """The latest order of this conversation with its payment and delivery status, and when
+    and to which number its current M-Pesa prompt went (`prompt_sent_at`, `prompt_phone`).
+
+    This reads the order as the M-Pesa callback and the reconciler left it; it does not ask
+    the gateway again inside the customer's turn."""
+    order = latest_order(deps.conn, deps.conversation_id)
+    if order is None:
+        return None
+    attempt = current_attempt(deps.conn, order["id"])
+    return {
+        **order,
+        "prompt_sent_at": attempt["created_at"] if attempt else order["created_at"],
+        "prompt_phone": (attempt or {}).get("pay_phone") or order.get("pay_phone"),
+        "receipt": order.get("mpesa_reference") or (attempt or {}).get("mpesa_reference"),
+    }
