@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from duka.catalog.importer import import_catalogue
 from duka.catalog.indexing import index_product
+from duka.config import get_settings
 from duka.db.pool import tenant_transaction, transaction
 from duka.llm import ReplyModel
 from duka.orchestrator.run import TurnResult, run_turn
@@ -34,19 +35,24 @@ class Shop:
     owner: str
 
 
-def create_shop(db: DatabaseUrls, csv_path: Path) -> Shop:
-    """A boutique with the catalogue imported and indexed in this process (no Pub/Sub)."""
+def create_shop(db: DatabaseUrls, csv_path: Path, env: dict[str, str]) -> Shop:
+    """A boutique with the catalogue imported and indexed in this process (no Pub/Sub), under
+    the turn tier's environment `env` (settings are re-read inside and after)."""
     number, owner = random_kenyan_number(), random_kenyan_number()
-    with transaction(db.admin) as conn:
-        business_id = businesses.create_business(
-            conn, name=DEMO_NAME, whatsapp_number=number, phone=owner
-        )
     with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
         # The outbox relay publishes to Pub/Sub; here the products are indexed directly.
         patch.setattr("duka.catalog.importer.relay_outbox", lambda: 0)
+        get_settings.cache_clear()
+        with transaction(db.admin) as conn:
+            business_id = businesses.create_business(
+                conn, name=DEMO_NAME, whatsapp_number=number, phone=owner
+            )
         ids = import_catalogue(csv_path, number)
-    for product_id in ids:
-        index_product(business_id, product_id)
+        for product_id in ids:
+            index_product(business_id, product_id)
+    get_settings.cache_clear()
     return Shop(business_id, number, owner)
 
 

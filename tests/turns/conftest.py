@@ -67,13 +67,7 @@ def demo_rows() -> list[dict[str, Any]]:
 def _demo_shop(
     turn_database: DatabaseUrls, _turn_env: dict[str, str], demo_rows: list[dict[str, Any]]
 ) -> Iterator[Shop]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in _turn_env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        shop = create_shop(turn_database, DEMO_CSV)
-    get_settings.cache_clear()
-    yield shop
+    yield create_shop(turn_database, DEMO_CSV, _turn_env)
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from duka.catalog.search import SearchQuery, search_products
-from duka.config import get_settings
 from duka.db.pool import tenant_transaction
 from duka_local.stack.database import DatabaseUrls
 from tests.turns.chat import Chat, Shop, create_shop
@@ -31,13 +30,7 @@ def sized_shop(
 ) -> Iterator[Shop]:
     path: Path = tmp_path_factory.mktemp("sized") / "catalogue.csv"
     path.write_text(CATALOGUE)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in _turn_env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        shop = create_shop(turn_database, path)
-    get_settings.cache_clear()
-    yield shop
+    yield create_shop(turn_database, path, _turn_env)
 
 
 @pytest.fixture()
