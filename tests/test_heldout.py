@@ -14,13 +14,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from duka.orchestrator.intents import ClassifierContext, classify
 
 HELDOUT = Path(__file__).parent / "data" / "heldout.jsonl"
 FROZEN_SHA256 = "61ed01260f7f3f748700ae48c13f54c0df44473112d6f37e7fb241825e1926d9"
 TARGET = 0.93
+LANGUAGE_TARGET = 0.90
+ACTIONS = {"add_to_cart", "remove_from_cart", "change_quantity", "clear_cart", "checkout"} | {
+    "talk_to_person"
+}
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -50,15 +52,30 @@ def test_the_held_out_set_is_frozen() -> None:
     assert {row["lang"] for row in rows} == {"en", "sw", "sheng", "mixed"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the rules read 0.73 of the held-out set; 0.93 is the goal",
-)
 def test_intent_accuracy_on_the_held_out_set_reaches_the_target(capsys: Any) -> None:
     rows = _rows()
+    by_language = _accuracy_by(rows, "lang")
     with capsys.disabled():
         for key in ("lang", "intent"):
             for name, (accuracy, n) in _accuracy_by(rows, key).items():
                 print(f"held-out {key} {name}: {accuracy:.3f} of {n}")
         print(f"held-out overall: {overall_accuracy():.3f} of {len(rows)}")
     assert overall_accuracy() >= TARGET
+    assert all(accuracy >= LANGUAGE_TARGET for accuracy, _ in by_language.values()), by_language
+
+
+def test_no_cart_payment_or_handover_action_is_decisive_on_a_misreading_more_than_rarely(
+    capsys: Any,
+) -> None:
+    """Actions run only on decisive readings (routing.py); this counts decisive misreadings."""
+    rows = _rows()
+    wrong = []
+    for row in rows:
+        context = ClassifierContext(awaiting=row["awaiting"], has_cart=True, has_shown_items=True)
+        result = classify(row["text"], has_media=row["has_media"], context=context)
+        if result.decisive and result.intent.value in ACTIONS and result.intent != row["intent"]:
+            wrong.append(row)
+    actions = sum(row["intent"] in ACTIONS for row in rows)
+    with capsys.disabled():
+        print(f"held-out decisive actions on a misreading: {len(wrong)} of {actions} actions")
+    assert len(wrong) <= 0.02 * actions

@@ -9,7 +9,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Literal
 
+from duka.nlu.features import message_features
+from duka.nlu.model import IntentModel, load_intent_model
 from duka.orchestrator import shop_topics as shop
 from duka.orchestrator.entities import Entities, clean_address, extract_entities, normalize
 from duka.orchestrator.language import Language, detect_language
@@ -53,6 +56,10 @@ class Classification:
     entities: Entities
     language: Language
     confidence: float  # strength of the rule that decided, for logging and tuning
+    # Only a decisive reading may change the cart, send an M-Pesa prompt or hand over; any
+    # other is confirmed with the customer first (routing.py).
+    decisive: bool = True
+    alternatives: tuple[Intent, ...] = ()  # other likely readings, most likely first
 
 
 @dataclass(frozen=True)
@@ -285,12 +292,37 @@ _BEATS_A_PHOTO = {
     Intent.DELIVERY_ADDRESS,
 }
 _DECISIVE = 0.85
+_MODEL_CERTAIN = 0.9  # the model alone decides above this probability
+_MODEL_PLAUSIBLE = 0.1  # a reading offered as a choice when the agent asks
 
 
-def classify(
+@dataclass(frozen=True)
+class RuleReading:
+    """What the phrase rules alone make of a message: every intent they voted for, and the
+    one they chose in the light of the conversation."""
+
+    text: str
+    has_media: bool
+    context: ClassifierContext
+    entities: Entities
+    scores: dict[Intent, float]
+    intent: Intent
+    strength: float
+
+    def features(self) -> list[str]:
+        return message_features(
+            self.text,
+            entities=self.entities,
+            awaiting=self.context.awaiting,
+            has_media=self.has_media,
+            rule_votes=[(intent.value, strength) for intent, strength in self.scores.items()],
+            rule_reading=self.intent.value,
+        )
+
+
+def read_by_rules(
     text: str, *, has_media: bool = False, context: ClassifierContext | None = None
-) -> Classification:
-    """Intent, entities and language of one customer message; deterministic and fast."""
+) -> RuleReading:
     context = context or ClassifierContext()
     entities = extract_entities(text)
     normalized = normalize(text)
@@ -305,9 +337,49 @@ def classify(
     scores = _score(normalized, signals)
     intent, strength = _best(scores)
     intent, strength = _apply_context(intent, strength, signals, has_media=has_media)
+    return RuleReading(text, has_media, context, entities, scores, intent, strength)
+
+
+def classify(
+    text: str,
+    *,
+    has_media: bool = False,
+    context: ClassifierContext | None = None,
+    model: IntentModel | None | Literal["default"] = "default",
+) -> Classification:
+    """Intent, entities and language of one customer message; deterministic and fast.
+
+    The rules read the message first; the learned model (when one ships) then weighs their
+    reading with the words themselves. A reading is decisive when a strong rule and the model
+    agree, or the model alone is nearly certain.
+    """
+    rules = read_by_rules(text, has_media=has_media, context=context)
+    model = load_intent_model() if model == "default" else model
+    intent, strength = rules.intent, rules.strength
+    decisive = strength >= _DECISIVE
+    alternatives = _runners_up(rules.scores, intent)
+    if model is not None:
+        ranked = [
+            p for p in model.predict(rules.features()) if _possible(Intent(p.intent), rules)
+        ]
+        best = ranked[0]
+        agrees = Intent(best.intent) is rules.intent
+        decisive = (agrees and decisive) or best.probability >= _MODEL_CERTAIN
+        intent, strength = Intent(best.intent), best.probability
+        alternatives = tuple(
+            Intent(p.intent) for p in ranked[1:] if p.probability >= _MODEL_PLAUSIBLE
+        )[:2]
+    entities = rules.entities
     if intent is Intent.DELIVERY_ADDRESS and entities.address is None:
         entities = replace(entities, address=clean_address(text))
-    return Classification(intent, entities, detect_language(text), strength)
+    return Classification(
+        intent,
+        entities,
+        detect_language(text),
+        strength,
+        decisive=decisive,
+        alternatives=alternatives,
+    )
 
 
 def _score(normalized: str, signals: _Signals) -> dict[Intent, float]:
@@ -331,6 +403,19 @@ def _best(scores: dict[Intent, float]) -> tuple[Intent, float]:
     if not scores:
         return Intent.OTHER, 0.3
     return min(scores.items(), key=lambda item: (-item[1], _PRIORITY[item[0]]))
+
+
+def _possible(intent: Intent, rules: RuleReading) -> bool:
+    """The model learnt from mid-chat messages; nothing shown yet means nothing to pick or ask
+    about."""
+    if intent in (Intent.ADD_TO_CART, Intent.PRODUCT_QUESTION):
+        return rules.context.has_shown_items or intent is rules.intent
+    return True
+
+
+def _runners_up(scores: dict[Intent, float], intent: Intent) -> tuple[Intent, ...]:
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], _PRIORITY[item[0]]))
+    return tuple(name for name, _ in ranked if name is not intent)[:2]
 
 
 def _apply_context(

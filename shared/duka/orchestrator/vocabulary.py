@@ -244,7 +244,7 @@ SWAHILI_ORDINALS: dict[str, int] = {
 YES_PHRASES = (
     "yes please | yes | yess | yeah | yea | yep | yup | yap | yeap | okay | ok | k | sure"
     " | of course | alright | correct | go ahead | confirm | confirmed | ndio | ndiyo | sawa sawa"
-    " | sawa | poa | fiti | haya | kabisa | eeh | ehe | iko sawa"
+    " | sawa | poa | fiti | haya | kabisa | eeh | ehe | ee | naam | iko sawa"
 ).split(" | ")
 NO_PHRASES = (
     "no thanks | no | nope | nah | hapana | la | siwezi | sitaki | not now | not yet | si sasa"
