@@ -243,6 +243,33 @@ def test_owner_takes_over_a_chat_and_replies_on_whatsapp(
     expect(page.get_by_role("button", name="Take over")).to_be_visible()
 
 
+# A question each viewport's customer asks that the demo's empty settings leave to the owner.
+OWNER_QUESTIONS = {
+    "phone": ("Do you do pickup?", "Yes, from our shop on Moi Avenue, 9am to 6pm."),
+    "desktop": ("Are you open on Sunday?", "Yes, Sundays from 11am to 4pm."),
+}
+
+
+def test_owner_answers_a_waiting_question_and_the_agent_answers_it_next_time(
+    page, stack, shop, shots, viewport
+):
+    question, answer = OWNER_QUESTIONS[viewport]
+    customer = customer_phone(stack, shop.number)
+    assert "I'll ask the owner" in say(customer, question)
+
+    go(page, "Home")
+    waiting = page.get_by_test_id("open-question").filter(has_text=question)
+    waiting.get_by_label(re.compile("Your answer")).fill(answer)
+    waiting.get_by_label("Save as an answer for next time").check()
+    shoot(page, shots, viewport, "open-question")
+    waiting.get_by_role("button", name="Send answer").click()
+
+    expect(page.locator(".flash").first).to_contain_text("Answer sent to the customer.")
+    [sent] = customer.wait_for_replies(count=1, timeout=10)
+    assert sent["body"] == f"About your question “{question}”: {answer}"
+    assert answer in say(customer_phone(stack, shop.number), question)
+
+
 def buy_on_whatsapp(stack: dict[str, str], shop: Shop, name: str) -> Any:
     """A customer buys a kitenge skirt through the agent and pays the M-Pesa prompt."""
     from duka_local.sandbox_cli import answer_prompt, pending_prompt

@@ -47,7 +47,20 @@ def theirs(admin: Any) -> dict[str, str]:
     order = add_order(
         admin, shop.id, conversation, lines=[(product, "Zawadi Secret Kitenge", "M", 1, 3000)]
     )
+    question = admin.execute(
+        "INSERT INTO owner_questions (business_id, conversation_id, customer_phone, question,"
+        " topic) SELECT business_id, id, customer_phone, 'Secret question: pickup?', 'pickup'"
+        " FROM conversations WHERE id = %s RETURNING id",
+        (conversation,),
+    ).fetchone()
+    pair = admin.execute(
+        "INSERT INTO shop_answers (business_id, question, answer_en)"
+        " VALUES (%s, 'Zawadi secret question', 'Secret answer') RETURNING id",
+        (shop.id,),
+    ).fetchone()
     return {
+        "question": str(question["id"]),
+        "pair": str(pair["id"]),
         "business": shop.id,
         "conv": conversation,
         "msg": str(message["id"]),
@@ -73,7 +86,15 @@ def their_rows(admin: Any, theirs: dict[str, str]) -> dict[str, Any]:
         table: admin.execute(
             f"SELECT * FROM {table} WHERE business_id = %s ORDER BY id", (business,)
         ).fetchall()
-        for table in ("conversations", "messages", "products", "orders", "order_items")
+        for table in (
+            "conversations",
+            "messages",
+            "products",
+            "orders",
+            "order_items",
+            "owner_questions",
+            "shop_answers",
+        )
     } | {
         "business": admin.execute("SELECT * FROM businesses WHERE id = %s", (business,)).fetchone()
     }
@@ -99,6 +120,9 @@ POST_ROUTES = [
     ("/dashboard/products/{prod}/restore", {}),
     ("/dashboard/products/{prod}/delete", {}),
     ("/dashboard/orders/{order}/fulfilment", {"status": "shipped"}),
+    ("/dashboard/questions/{question}/answer", {"text": "Hijacked", "save": "yes"}),
+    ("/dashboard/settings/answers/{pair}", {"question": "Hijacked?", "answer_en": "Hijacked"}),
+    ("/dashboard/settings/answers/{pair}/delete", {}),
 ]
 
 

@@ -24,6 +24,8 @@ TENANT_TABLES = [
     "stock_reservations",
     "business_owners",
     "owner_sessions",
+    "shop_answers",
+    "owner_questions",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

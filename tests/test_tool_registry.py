@@ -18,7 +18,13 @@ from duka.orchestrator.tools.registry import (
 )
 
 REGISTERED = {
-    "product": {"search_products", "search_similar_products", "get_product_details"},
+    "product": {
+        "search_products",
+        "search_similar_products",
+        "get_product_details",
+        "get_other_colours",
+        "find_sold_out",
+    },
     "cart": {"add_to_cart", "remove_from_cart", "get_cart", "clear_cart"},
     "payment": {"initiate_mpesa_stk", "check_payment_status"},
     "customer": {"get_customer_profile", "update_customer_profile"},

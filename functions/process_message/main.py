@@ -11,11 +11,13 @@ from cloudevents.http import CloudEvent
 
 from duka.db.role_check import require_safe_database_role
 from duka.logs import configure_logging
+from duka.nlu.model import load_intent_model
 from duka.processing import is_dead_letter, process_inbound_event, record_dead_letter
 from duka.publishing import decode_push
 
 configure_logging()
 require_safe_database_role()  # refuses to start as a role that could bypass RLS
+load_intent_model()  # read once at cold start (bench/nlu.py), not on the first customer's turn
 
 
 @functions_framework.cloud_event

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     gemini_timeout_ms: int = Field(
         default=8000, description="after this the template reply is used"
     )
+    gemini_transcribe_model: str = Field(
+        default="gemini-2.5-flash", description="model that transcribes a customer's voice note"
+    )
+    gemini_transcribe_timeout_ms: int = Field(
+        default=8000,  # like GEMINI_TIMEOUT_MS: the "type it, please" reply still comes in 10 s
+        description="after this the customer is asked to type the voice note's message",
+    )
 
     # Catalogue
     embeddings: Literal["auto", "gemini", "local"] = Field(

@@ -17,7 +17,11 @@ from duka.config import Settings, get_settings
 from duka.errors import Rejected
 
 TWILIO_API_HOST = "api.twilio.com"
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+# Voice notes (WhatsApp sends audio/ogg) in the formats Gemini can transcribe.
+AUDIO_TYPES = frozenset(
+    {"audio/ogg", "audio/mpeg", "audio/mp3", "audio/aac", "audio/wav", "audio/flac", "audio/aiff"}
+)
 MAX_REDIRECTS = 3
 
 
@@ -58,8 +62,13 @@ def _credentials_for(url: str, settings: Settings) -> tuple[str, str] | None:
 
 
 def download_media(
-    url: str, *, settings: Settings | None = None, client: httpx.Client | None = None
+    url: str,
+    *,
+    settings: Settings | None = None,
+    client: httpx.Client | None = None,
+    accept: frozenset[str] = IMAGE_TYPES,
 ) -> Media:
+    """The media's bytes, if its type is in ``accept`` (photos unless told otherwise)."""
     settings = settings or get_settings()
     auth = _credentials_for(url, settings)
     http = client or httpx.Client(timeout=httpx.Timeout(10.0, connect=3.0))
@@ -75,17 +84,18 @@ def download_media(
                     auth = None  # the CDN gets no credentials
                     continue
                 response.raise_for_status()
-                return _read_image(response, settings.media_max_bytes)
+                return _read_media(response, settings.media_max_bytes, accept)
         raise MediaRefused("too many redirects")
     finally:
         if client is None:
             http.close()
 
 
-def _read_image(response: httpx.Response, max_bytes: int) -> Media:
+def _read_media(response: httpx.Response, max_bytes: int, accept: frozenset[str]) -> Media:
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in IMAGE_TYPES:
-        raise MediaRefused(f"media type {content_type or 'unknown'} is not an image we accept")
+    if content_type not in accept:
+        kind = "an image" if accept == IMAGE_TYPES else "media"
+        raise MediaRefused(f"media type {content_type or 'unknown'} is not {kind} we accept")
     declared = int(response.headers.get("content-length") or 0)
     if declared > max_bytes:
         raise MediaRefused(f"media is {declared} bytes; the limit is {max_bytes}")

@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 
 from duka.orders import reservations
 from duka.orders import store as order_store
-from duka.store import businesses, conversations, messages, outbox, products
+from duka.store import businesses, conversations, messages, outbox, products, shop_knowledge
 from tests.dashboard_helpers import (
     OwnerClient,
     add_conversation,
@@ -70,6 +70,7 @@ REPOSITORY_MODULES = (
     products,
     order_store,
     reservations,
+    shop_knowledge,
 )
 
 
@@ -84,6 +85,8 @@ class Theirs:
     product: str
     order: str
     attempt: str
+    question: str  # an open question left to their owner
+    shop_answer: str  # one of their question/answer pairs
 
     def markers(self) -> list[str]:
         """Strings that identify their data anywhere (ids, the customer's number, texts)."""
@@ -96,6 +99,8 @@ class Theirs:
             self.product,
             self.order,
             self.attempt,
+            self.question,
+            self.shop_answer,
         ]
 
 
@@ -112,7 +117,8 @@ def mine(admin_conn: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def theirs(admin_conn: Any) -> Theirs:
-    """Another boutique with one of everything: chat, pending reply, product, open order."""
+    """Another boutique with one of everything: chat, pending reply, product with stock per
+    size, open order, a question left to the owner and a question/answer pair."""
     shop = create_owned_boutique(admin_conn, name=f"{MARKER} Boutique")
     conversation = add_conversation(
         admin_conn, shop.id, name=f"{MARKER} Customer", messages=[("customer", f"{MARKER} ask")]
@@ -141,6 +147,10 @@ def theirs(admin_conn: Any) -> Theirs:
         (shop.id, order),
     ).fetchone()["id"]
     admin_conn.execute(
+        "INSERT INTO product_stock (business_id, product_id, size, stock) VALUES (%s, %s, %s, 5)",
+        (shop.id, product, f"{MARKER} M"),
+    )
+    admin_conn.execute(
         "INSERT INTO stock_reservations (business_id, order_id, attempt, product_id, quantity)"
         " VALUES (%s, %s, 1, %s, 1)",
         (shop.id, order, product),
@@ -153,6 +163,16 @@ def theirs(admin_conn: Any) -> Theirs:
     phone = admin_conn.execute(
         "SELECT customer_phone FROM conversations WHERE id = %s", (conversation,)
     ).fetchone()["customer_phone"]
+    question = admin_conn.execute(
+        "INSERT INTO owner_questions (business_id, conversation_id, customer_phone, question,"
+        " topic) VALUES (%s, %s, %s, %s, 'pickup') RETURNING id",
+        (shop.id, conversation, phone, f"{MARKER} where do I pick up?"),
+    ).fetchone()["id"]
+    shop_answer = admin_conn.execute(
+        "INSERT INTO shop_answers (business_id, question, phrasings, answer_en, answer_sw)"
+        " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+        (shop.id, f"{MARKER} hours?", [f"{MARKER} open"], f"{MARKER} 9-5", f"{MARKER} saa 3-11"),
+    ).fetchone()["id"]
     return Theirs(
         shop.id,
         shop.number,
@@ -163,6 +183,8 @@ def theirs(admin_conn: Any) -> Theirs:
         product,
         order,
         str(attempt),
+        str(question),
+        str(shop_answer),
     )
 
 
@@ -358,6 +380,7 @@ PROBES: dict[str, Probe] = {
         c, t.business, NOW, 86400, per_sender=20
     ),
     "answer_silently": lambda c, t, m: messages.answer_silently(c, [t.inbound], t.outbound),
+    "set_transcript": lambda c, t, m: messages.set_transcript(c, t.inbound, "hijack"),
     # outbox
     "enqueue": lambda c, t, m: outbox.enqueue(c, t.business, "payment-events", {"x": 1}),
     "pending": lambda c, t, m: outbox.pending(c),
@@ -371,6 +394,10 @@ PROBES: dict[str, Probe] = {
     "mark_indexed": lambda c, t, m: products.mark_indexed(c, t.product, NOW),
     "count_unindexed": lambda c, t, m: products.count_unindexed(c, [t.product]),
     "keyword_search": lambda c, t, m: products.keyword_search(c, [MARKER.lower(), "kitenge"]),
+    "products_by_stock": lambda c, t, m: products.products_by_stock(
+        c, t.business, in_stock=True, category="dress"
+    ),
+    "size_stock": lambda c, t, m: products.size_stock(c, t.product),
     # orders
     "insert_order": lambda c, t, m: order_store.insert_order(
         c,
@@ -444,6 +471,28 @@ PROBES: dict[str, Probe] = {
     "set_size_stock": lambda c, t, m: reservations.set_size_stock(
         c, t.business, t.product, {"M": 99}
     ),
+    # shop knowledge
+    "shop_answers": lambda c, t, m: shop_knowledge.shop_answers(c),
+    "add_shop_answer": lambda c, t, m: shop_knowledge.add_shop_answer(
+        c, t.business, question="Hijack?", phrasings=[], answer_en="x", answer_sw=""
+    ),
+    "update_shop_answer": lambda c, t, m: shop_knowledge.update_shop_answer(
+        c, t.shop_answer, question="Hijack?", phrasings=[], answer_en="x", answer_sw=""
+    ),
+    "delete_shop_answer": lambda c, t, m: shop_knowledge.delete_shop_answer(c, t.shop_answer),
+    "record_question": lambda c, t, m: shop_knowledge.record_question(
+        c,
+        t.business,
+        t.conversation,
+        customer_phone=t.customer_phone,
+        question="Hijack?",
+        topic="pickup",
+        language="en",
+    ),
+    "open_questions": lambda c, t, m: shop_knowledge.open_questions(c, t.conversation),
+    "lock_open_question": lambda c, t, m: shop_knowledge.lock_open_question(c, t.question),
+    "mark_answered": lambda c, t, m: shop_knowledge.mark_answered(c, t.question, "x", "+1"),
+    "has_open_questions": lambda c, t, m: shop_knowledge.has_open_questions(c, t.conversation),
 }
 # Cross-tenant by design (the webhook, relays and reconciler start with no tenant): they
 # return ids only, never content. Probed above with inputs that match nothing of theirs.
@@ -512,6 +561,8 @@ ID_ARGUMENTS = {
     "message_id": "inbound",
     "product_id": "product",
     "order_id": "order",
+    "question_id": "question",
+    "answer_id": "shop_answer",
 }
 FORMS = {
     "conversations.reply": {"text": "Hello from another shop"},
@@ -519,6 +570,8 @@ FORMS = {
     "orders.update_fulfilment": {"status": "shipped"},
     "orders.decide": {"decision": "cancel"},
     "settings.save": {"name": "Hijacked", "phone": "0711222333"},
+    "settings.save_answer": {"question": "Hijacked?", "answer_en": "Hijacked"},
+    "questions.answer": {"text": "Hijacked answer", "save": "yes"},
 }
 
 

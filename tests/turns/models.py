@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from duka.llm import LLMResult, LLMUnavailable, LLMUsage, ReplyRequest
+from duka.orchestrator.model_decision import ModelDecision
+from duka.orchestrator.voice import Transcripts
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -56,3 +58,22 @@ def unavailable(reason: str) -> Answer:
         raise LLMUnavailable(reason)  # type: ignore[arg-type]
 
     return fail
+
+
+def decides(decision: dict[str, Any], otherwise: Answer = echo_draft) -> Answer:
+    """A model that answers `decision` when asked to decide a reading (model_decision.py)."""
+
+    def answer(request: ReplyRequest[Any]) -> dict[str, Any]:
+        return decision if request.schema is ModelDecision else otherwise(request)
+
+    return answer
+
+
+def hears(*transcripts: str) -> Answer:
+    """A model that transcribes the turn's voice notes as `transcripts` (voice.py)."""
+
+    def answer(request: ReplyRequest[Any]) -> dict[str, Any]:
+        assert request.schema is Transcripts and request.media, "not a transcription request"
+        return {"transcripts": list(transcripts)}
+
+    return answer

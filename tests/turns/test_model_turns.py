@@ -8,6 +8,7 @@ import pytest
 from duka_local.stack.database import DatabaseUrls
 from tests.turns.chat import Chat, Shop
 from tests.turns.models import FunctionModel, echo_draft, reply, unavailable
+from tests.turns.test_model_decisions import sure
 
 
 @pytest.fixture()
@@ -16,7 +17,12 @@ def model() -> FunctionModel:
 
 
 @pytest.fixture()
-def chat(demo: Shop, turn_database: DatabaseUrls, model: FunctionModel) -> Chat:
+def chat(
+    demo: Shop, turn_database: DatabaseUrls, model: FunctionModel, monkeypatch: pytest.MonkeyPatch
+) -> Chat:
+    # These turns test the reply call, which only a decisive reading reaches (a non-decisive
+    # one spends the call on a decision: test_model_decisions.py).
+    sure(monkeypatch)
     return Chat(demo, turn_database, model=model)
 
 

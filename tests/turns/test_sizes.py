@@ -45,7 +45,9 @@ def cart_sizes(chat: Chat) -> list[tuple[str, str]]:
 
 def test_a_bare_waist_size_on_jeans_shown_adds_the_waist(customer: Chat):
     assert "Slim Blue Jeans" in customer.say("nataka jeans")
-    reply = customer.say("nataka size 32")
+    asked = customer.say("nataka size 32")  # a size alone could be a new search: ask
+    assert "Slim Blue Jeans (size W32)" in asked and cart_sizes(customer) == [], asked
+    reply = customer.say("1")
 
     assert "Slim Blue Jeans (size W32)" in reply, reply
     assert cart_sizes(customer) == [("SZ-J1", "W32")]

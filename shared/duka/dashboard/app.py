@@ -19,6 +19,7 @@ from duka.dashboard import (
     orders,
     overview,
     products,
+    questions,
     settings_page,
 )
 from duka.dashboard.auth import init_auth
@@ -80,7 +81,16 @@ def create_app() -> Flask:
     init_csrf(app)
     init_auth(app)
     init_formatting(app)
-    for module in (overview, conversations, products, orders, customers, settings_page, images):
+    for module in (
+        overview,
+        conversations,
+        questions,
+        products,
+        orders,
+        customers,
+        settings_page,
+        images,
+    ):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)

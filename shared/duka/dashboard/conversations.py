@@ -14,6 +14,7 @@ from duka.dashboard.send_pending import send_pending_or_flash
 from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
 from duka.inbound import publish_inbound
+from duka.store.shop_knowledge import open_questions
 
 bp = Blueprint("conversations", __name__, url_prefix="/dashboard/conversations")
 
@@ -77,8 +78,11 @@ def _render_read(conversation_id: UUID, template: str) -> str:
     with owner_transaction() as conn:
         conversation = _conversation(conn, conversation_id)
         entries = conversation_timeline(conn, str(conversation_id))
+        questions = open_questions(conn, str(conversation_id))
         takeover.mark_read(conn, str(conversation_id))
-    return render_template(template, conversation=conversation, entries=entries)
+    return render_template(
+        template, conversation=conversation, entries=entries, questions=questions
+    )
 
 
 @bp.route("/<uuid:conversation_id>/takeover", methods=["POST"])

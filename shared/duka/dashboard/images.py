@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from duka.dashboard.auth import owner_transaction
 from duka.images.product_images import ImageFetchFailed, ImageUnavailable, load_product_image
-from duka.media import MediaRefused, download_media
+from duka.media import AUDIO_TYPES, IMAGE_TYPES, MediaRefused, download_media
 
 bp = Blueprint("images", __name__, url_prefix="/dashboard")
 
@@ -49,7 +49,7 @@ def message_media(conversation_id: UUID, message_id: UUID, index: int) -> Respon
     if index >= len(attachments) or not attachments[index].get("url"):
         abort(404)
     try:
-        media = download_media(attachments[index]["url"])
+        media = download_media(attachments[index]["url"], accept=IMAGE_TYPES | AUDIO_TYPES)
     except MediaRefused:
         abort(404)
     except httpx.HTTPError:

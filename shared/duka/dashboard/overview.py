@@ -12,6 +12,7 @@ from flask import Blueprint, render_template
 from duka.dashboard.auth import owner_transaction
 from duka.dashboard.formatting import NAIROBI
 from duka.db.pool import Connection
+from duka.store.shop_knowledge import open_questions
 
 bp = Blueprint("overview", __name__, url_prefix="/dashboard")
 
@@ -138,6 +139,7 @@ def page() -> str:
             "bars": revenue_bars(conn, start, today),
             "top": top_products(conn, start),
             "activity": recent_activity(conn),
+            "questions": open_questions(conn),
         }
     return render_template("overview.html", **context)
 

@@ -1,9 +1,10 @@
-"""Settings: profile, WhatsApp number, payments, delivery fees, shop answers and the agent's
-personality."""
+"""Settings: profile, WhatsApp number, payments, delivery fees, shop answers, the owner's own
+question/answer pairs and the agent's personality."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,7 +12,9 @@ from psycopg.types.json import Jsonb
 
 from duka.dashboard import business_settings as forms
 from duka.dashboard.auth import current_owner, owner_transaction
+from duka.dashboard.shop_answer_form import parse_shop_answer
 from duka.db.pool import Connection
+from duka.store import shop_knowledge
 
 bp = Blueprint("settings", __name__, url_prefix="/dashboard/settings")
 
@@ -42,17 +45,22 @@ def _last_attempt(conn: Connection) -> dict[str, Any] | None:
 
 
 def _page(
-    business: dict[str, Any],
-    last_attempt: dict[str, Any] | None,
+    conn: Connection,
     errors: dict[str, dict[str, str]],
     status: int = 200,
+    typed: dict[str, Any] | None = None,
 ) -> Any:
+    """The page; `typed` is a refused pair form to show again (errors under "answer" or
+    "answer-<id>")."""
+    business, last_attempt = _business(conn), _last_attempt(conn)
     settings = business["settings"] or {}
     page = render_template(
         "settings.html",
         business=business,
         settings=settings,
         errors=errors,
+        shop_answers=shop_knowledge.shop_answers(conn),
+        typed=typed or {},
         tones=forms.TONES,
         languages=forms.LANGUAGES,
         gateways=forms.GATEWAYS,
@@ -67,8 +75,7 @@ def _page(
 @bp.route("")
 def page() -> ResponseReturnValue:
     with owner_transaction() as conn:
-        business, last_attempt = _business(conn), _last_attempt(conn)
-    return _page(business, last_attempt, {})
+        return _page(conn, {})
 
 
 @bp.route("/<section>", methods=["POST"])
@@ -80,7 +87,7 @@ def save(section: str) -> ResponseReturnValue:
     business_id = current_owner().business_id
     with owner_transaction() as conn:
         if parsed.errors:
-            return _page(_business(conn), _last_attempt(conn), {section: parsed.errors}, 422)
+            return _page(conn, {section: parsed.errors}, 422)
         if section == "profile":
             conn.execute(
                 "UPDATE businesses SET name = %s, phone = %s,"
@@ -105,3 +112,27 @@ def save(section: str) -> ResponseReturnValue:
                 (section, Jsonb(parsed.values), business_id),
             )
     return redirect(url_for(".page", saved=section) + f"#{section}")
+
+
+@bp.route("/answers", methods=["POST"])
+@bp.route("/answers/<uuid:answer_id>", methods=["POST"])
+def save_answer(answer_id: UUID | None = None) -> ResponseReturnValue:
+    """Add a question/answer pair, or edit one (RLS: only this boutique's)."""
+    parsed = parse_shop_answer(request.form)
+    key = f"answer-{answer_id}" if answer_id else "answer"
+    with owner_transaction() as conn:
+        if parsed.errors:
+            return _page(conn, {key: parsed.errors}, 422, {key: parsed.values})
+        if answer_id is None:
+            shop_knowledge.add_shop_answer(conn, current_owner().business_id, **parsed.values)
+        elif not shop_knowledge.update_shop_answer(conn, str(answer_id), **parsed.values):
+            abort(404)
+    return redirect(url_for(".page", saved="answers") + "#answers")
+
+
+@bp.route("/answers/<uuid:answer_id>/delete", methods=["POST"])
+def delete_answer(answer_id: UUID) -> ResponseReturnValue:
+    with owner_transaction() as conn:
+        if not shop_knowledge.delete_shop_answer(conn, str(answer_id)):
+            abort(404)
+    return redirect(url_for(".page", saved="answers") + "#answers")

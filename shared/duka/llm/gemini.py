@@ -141,7 +141,12 @@ class GeminiClient:
     def compose(self, request: ReplyRequest[T]) -> LLMResult[T]:
         """The orchestrator's one reply call (duka.llm.model.ReplyModel)."""
         return self.generate_structured(
-            system=request.system, prompt=request.prompt, schema=request.schema
+            system=request.system,
+            prompt=request.prompt,
+            schema=request.schema,
+            images=request.media,
+            model=request.model,
+            timeout_ms=request.timeout_ms,
         )
 
     def generate_structured(
@@ -153,8 +158,11 @@ class GeminiClient:
         images: Sequence[tuple[bytes, str]] = (),
         temperature: float = 0.3,
         max_output_tokens: int = 1024,
+        model: str | None = None,
+        timeout_ms: int | None = None,
     ) -> LLMResult[T]:
-        """One call; ``images`` are (bytes, mime type) pairs sent inline before the prompt."""
+        """One call; ``images`` are (bytes, mime type) pairs (photos or audio) sent inline
+        before the prompt; ``model`` and ``timeout_ms`` override the client's for this call."""
         sdk = self.sdk_client()
         parts = [types.Part.from_bytes(data=data, mime_type=mime) for data, mime in images]
         parts.append(types.Part.from_text(text=prompt))
@@ -171,17 +179,19 @@ class GeminiClient:
             ),
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
             automatic_continuation=False,
+            http_options=None if timeout_ms is None else types.HttpOptions(timeout=timeout_ms),
         )
+        model = model or self.model
         started = time.perf_counter()
         with sdk_errors_as_unavailable():
             response = sdk.models.generate_content(
-                model=self.model,
+                model=model,
                 contents=[types.Content(role="user", parts=parts)],
                 config=config,
             )
         latency_ms = (time.perf_counter() - started) * 1000
         value = _parse(response, schema)
-        return LLMResult(value=value, usage=_usage(response, latency_ms, self.model))
+        return LLMResult(value=value, usage=_usage(response, latency_ms, model))
 
 
 def _parse(response: types.GenerateContentResponse, schema: type[T]) -> T:

@@ -21,6 +21,10 @@ class ReplyRequest(Generic[T]):
     system: str
     prompt: str
     schema: type[T]
+    # (bytes, mime type) pairs sent inline before the prompt: a voice note to transcribe.
+    media: tuple[tuple[bytes, str], ...] = ()
+    model: str | None = None  # None: the client's model
+    timeout_ms: int | None = None  # None: the client's timeout
 
 
 class ReplyModel(Protocol):

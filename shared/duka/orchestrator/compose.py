@@ -15,6 +15,7 @@ from duka.logs import log
 from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
+from duka.orchestrator.product_answers import invented_fabrics
 from duka.orchestrator.shopping import Turn, shown
 from duka.orchestrator.templates import product_lines
 from duka.orchestrator.tools import TOOLS, action_model
@@ -197,13 +198,16 @@ def compose(
     actions_ok = _apply_actions(deps, facts, output.actions)
     invented = stated_amounts(output.reply_text) - facts.amounts
     leaked = quotes_system_prompt(output.reply_text)
-    if not actions_ok or invented or leaked or not output.reply_text.strip():
+    unfounded = invented_fabrics(facts, output.reply_text)  # "it's cotton" the row never says
+    if not actions_ok or invented or unfounded or leaked or not output.reply_text.strip():
         # The customer only hears the template, so nothing the model did may stick.
         deps.state = before
         record.update(
             reply_source="template",
             fallback_reason="invented_price"
             if invented
+            else "invented_fact"
+            if unfounded
             else "leaked_instructions"
             if leaked
             else "invalid_action",

@@ -58,6 +58,7 @@ class Facts:
     photo: dict[str, Any] | None = None
     amounts: set[Decimal] = field(default_factory=set)  # every amount a reply may state
     notes: list[str] = field(default_factory=list)  # facts for the model, in plain words
+    fabrics: set[str] | None = None  # product questions: the only fabrics a reply may name
     media_urls: list[str] = field(default_factory=list)
     extra_messages: list[dict[str, Any]] = field(default_factory=list)  # e.g. owner alerts
 

@@ -359,9 +359,7 @@ def classify(
     decisive = strength >= _DECISIVE
     alternatives = _runners_up(rules.scores, intent)
     if model is not None:
-        ranked = [
-            p for p in model.predict(rules.features()) if _possible(Intent(p.intent), rules)
-        ]
+        ranked = [p for p in model.predict(rules.features()) if _possible(Intent(p.intent), rules)]
         best = ranked[0]
         agrees = Intent(best.intent) is rules.intent
         decisive = (agrees and decisive) or best.probability >= _MODEL_CERTAIN
@@ -395,7 +393,9 @@ def _score(normalized: str, signals: _Signals) -> dict[Intent, float]:
     if wants_something and not signals.points_at_item:
         scores[Intent.PRODUCT_SEARCH] = max(scores.get(Intent.PRODUCT_SEARCH, 0.0), 0.7)
     if signals.context.has_shown_items and (entities.item_refs or entities.sizes):
-        scores[Intent.ADD_TO_CART] = max(scores.get(Intent.ADD_TO_CART, 0.0), 0.6)
+        # "#2 size M" is the agent's own suggested phrasing: an item and its size decide.
+        picked = 0.85 if entities.item_refs and entities.sizes else 0.6
+        scores[Intent.ADD_TO_CART] = max(scores.get(Intent.ADD_TO_CART, 0.0), picked)
     return scores
 
 

@@ -1,10 +1,11 @@
 """Tell English, Swahili/Sheng and code-switched messages apart, so replies can match."""
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from duka.orchestrator import vocabulary as vocab
-from duka.orchestrator.entities import normalize
+from duka.orchestrator.entities import alternation, normalize
 
 
 class Language(StrEnum):
@@ -20,6 +21,8 @@ _SWAHILI_VERB = re.compile(
     r"|ku[a-z]{3,}a|mna[a-z]{2,}|ni[a-z]{3,}e"
 )
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# Place names read the same in both languages ("Utawala" even looks like a Swahili verb).
+_PLACES = re.compile(rf"\b{alternation(vocab.DELIVERY_AREAS)}\b")
 # Share of the minority language at which a message counts as code-switched.
 _MIXED_SHARE = 0.25
 
@@ -54,3 +57,18 @@ def detect_language(text: str) -> Language:
         if min(swahili, english) / total >= _MIXED_SHARE
         else (Language.SW if swahili > english else Language.EN)
     )
+
+
+def spoken_language(text: str, names: Iterable[str] = ()) -> Language | None:
+    """The language a message is written in, or None when no word tells (keep the last one).
+
+    Names are written the same in either language, so they count for neither: the `names`
+    given (products shown or in the cart, the address the message gives) and known places.
+    A message that is only an address ("Utawala, Tena estate") therefore tells nothing.
+    """
+    normalized = normalize(text)
+    for name in names:
+        if written := normalize(name):
+            normalized = normalized.replace(written, " ")
+    normalized = _PLACES.sub(" ", normalized)
+    return detect_language(normalized) if has_language_signal(normalized) else None

@@ -18,11 +18,20 @@ from duka.db.pool import Connection
 from duka.llm import ReplyModel, get_gemini_client
 from duka.logs import log
 from duka.orchestrator import checkout_flow as flow
-from duka.orchestrator import shop_flow, shopping
+from duka.orchestrator import (
+    confirmation,
+    owner_questions,
+    product_answers,
+    shop_flow,
+    shopping,
+    voice,
+)
 from duka.orchestrator.compose import compose
 from duka.orchestrator.deps import TurnDeps, utc_now
 from duka.orchestrator.facts import Facts
-from duka.orchestrator.language import has_language_signal
+from duka.orchestrator.intents import Classification
+from duka.orchestrator.language import spoken_language
+from duka.orchestrator.model_decision import Decided, decide, should_decide
 from duka.orchestrator.routing import clear_stale_wait, route_message
 from duka.orchestrator.shopping import Turn
 from duka.orchestrator.state import ConversationState
@@ -38,9 +47,9 @@ Handler = Callable[[TurnDeps, Turn, Facts], Facts]
 
 HANDLERS: dict[str, Handler] = {
     "greeting": flow.greeting,
-    "product_search": shopping.search,
+    "product_search": product_answers.search,
     "image_search": shopping.photo_search,
-    "product_question": shopping.question,
+    "product_question": product_answers.question,
     "add_to_cart": shopping.add,
     "remove_from_cart": partial(shopping.change_cart, set_quantity=False),
     "change_quantity": partial(shopping.change_cart, set_quantity=True),
@@ -59,7 +68,16 @@ HANDLERS: dict[str, Handler] = {
     "payer_answer": flow.payer_answer,
     "ask_address": flow.ask_address,
     "unsupported_media": flow.unsupported_media,
+    "voice_note": voice.ask_to_type,
+    "confirm_action": confirmation.ask,
+    "ask_again": confirmation.ask_again,
+    "declined": confirmation.declined,
+    "action_expired": confirmation.expired_action,
 }
+
+
+# Unsure readings the owner's own question/answer pairs are checked against (one query).
+_MAY_BE_A_SAVED_QUESTION = frozenset({"other", "product_search", "product_question"})
 
 
 @dataclass
@@ -87,6 +105,13 @@ def reply_language(customer: str, shop_languages: list[str] | None) -> str:
     return customer
 
 
+def written_names(state: ConversationState, classification: Classification) -> list[str]:
+    """Names a message may contain that tell nothing about its language: the products shown
+    or in the cart, and the address it gives."""
+    names = [p.name for p in state.shown_items()] + [i.name for i in state.current_cart().items]
+    return [*names, classification.entities.address or ""]
+
+
 def run_turn(
     conn: Connection,
     business: dict[str, Any],
@@ -100,19 +125,27 @@ def run_turn(
     from the row once here and saved once at the end. `model` defaults to Gemini."""
     started = time.perf_counter()
     state = ConversationState.load(conversation)
-    text = "\n".join(m["content"] for m in inbound if m["content"]).strip()
-    attachments = [a for m in inbound for a in (m["attachments"] or []) if a.get("url")]
+    model = model or get_gemini_client()
+    heard = voice.hear(conn, model, inbound)  # online, a voice note's words join the text
+    text = "\n".join([*(m["content"] for m in inbound if m["content"]), heard.text]).strip()
+    attachments = [
+        a
+        for m in inbound
+        for a in (m["attachments"] or [])
+        if a.get("url") and not voice.is_voice_note(a)
+    ]
     photos = [a["url"] for a in attachments if is_photo(a)]
-    routed = route_message(text, bool(photos), state)
+    routed = route_message(text, bool(photos), state, now=clock())
     classification = routed.classification
+    spoken = spoken_language(text, written_names(state, classification))
     state.language = reply_language(
-        classification.language.value if has_language_signal(text) else state.language or "en",
+        spoken.value if spoken else state.language or "en",
         (business.get("settings") or {}).get("agent", {}).get("languages"),
     )
-    deps = TurnDeps(conn, business, conversation, state, model or get_gemini_client(), clock=clock)
+    deps = TurnDeps(conn, business, conversation, state, model, clock=clock)
     language = deps.language
     turn = Turn(
-        text=text,
+        text=routed.text,
         media_urls=photos,
         message_ids=[str(m["id"]) for m in inbound],
         entities=classification.entities,
@@ -124,6 +157,21 @@ def run_turn(
     intent = routed.intent
     if attachments and not photos and not text:
         intent = "unsupported_media"
+    if heard.failure and not text:
+        intent = "voice_note"
+    if intent in _MAY_BE_A_SAVED_QUESTION and not classification.decisive and text:
+        if owner_questions.saved_answer(deps, text, language) is not None:
+            intent = "shop_question"  # "do you sell gift cards?": the owner has answered it
+    decided = Decided()
+    if not heard.llm_calls and not photos and text and should_decide(deps, intent, classification):
+        decided = decide(deps, turn, intent, classification)  # the turn's one model call
+        if decided.intent is not None and decided.turn is not None:
+            intent, turn = decided.intent, decided.turn
+    guessed = confirmation.is_guess(intent, classification.decisive)
+    if decided.intent is None and guessed and confirmation.can_carry_out(deps, turn, intent):
+        alternatives = [a.value for a in classification.alternatives]
+        confirmation.hold(state, intent, alternatives, routed.text, clock())
+        intent = "confirm_action"  # never act on a guess: ask first
     clear_stale_wait(state, intent)
     context_ms = (time.perf_counter() - started) * 1000
     facts = Facts(intent=intent, language=language, draft="")
@@ -139,6 +187,9 @@ def run_turn(
             conversation_id=deps.conversation_id,
         )
         facts.draft, facts.use_llm = say("unavailable", language), False
+    if heard.llm_calls or decided.llm_calls:  # that was the turn's one model call
+        facts.tool_llm_calls += heard.llm_calls + decided.llm_calls
+        facts.use_llm = False
     tools_ms = (time.perf_counter() - started) * 1000 - context_ms
     history = get_conversation_summary(deps, limit=8) if facts.use_llm else []
     memories = search_memories(deps, query=text, limit=3) if facts.use_llm and text else []
@@ -146,6 +197,8 @@ def run_turn(
     conversations.save_metadata(conn, deps.conversation_id, deps.state.to_metadata())
     record = {
         **composed.record,
+        **heard.record,
+        **decided.record,
         "intent": intent,
         "language": language,
         "classifier_confidence": classification.confidence,

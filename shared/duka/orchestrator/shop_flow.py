@@ -1,7 +1,8 @@
 """Questions about the shop, answered from the owner's settings, and complaints for the owner.
 
-What the owner has not set is never guessed: the agent says it will ask and flags the chat
-(attention_reason "question"), so it shows on the dashboard's "Needs you" list. A complaint
+The owner's own question/answer pairs answer too (owner_questions.saved_answer). What the owner
+has not set is never guessed: the agent says it will ask, puts the question on the owner's
+dashboard and flags the chat (owner_questions.ask_owner, attention_reason "question"). A complaint
 flags the chat too ("complaint"), alerts the owner and apologises; neither runs a search or
 touches the cart, the items shown or a payment.
 """
@@ -14,19 +15,12 @@ from typing import Any
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import normalize
 from duka.orchestrator.facts import Facts
+from duka.orchestrator.owner_questions import ask_owner, flag_for_owner, saved_answer
 from duka.orchestrator.shop_topics import asked_topics, asks_delivery_time, asks_directions
 from duka.orchestrator.shopping import Turn
-from duka.orchestrator.state import ConversationState
 from duka.orchestrator.templates import TOPIC_NAMES, kes, lang_key, say
 from duka.orders.delivery import delivery_fee, delivery_fees, delivery_zone
 from duka.phone import InvalidPhoneNumber, local_format
-
-
-def flag_for_owner(state: ConversationState, reason: str) -> None:
-    """Show the chat under "Needs you"; a complaint already there keeps its reason."""
-    if not (state.needs_attention and state.attention_reason == "complaint"):
-        state.attention_reason = reason
-    state.needs_attention = True
 
 
 def complaint(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
@@ -154,11 +148,17 @@ def shop_question(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         answerers[topic]()
     if not topics:
         answer.unknown.append("question")
+    saved = saved_answer(deps, turn.text, turn.language)
+    if saved is not None:  # the owner's own answer covers the topics its wording asks
+        answer.unknown = [t for t in answer.unknown if t not in saved.topics | {"question"}]
     facts.allow(*answer.fees)
     facts.notes += answer.lines
     lines = list(answer.lines)
+    if saved is not None:
+        lines.append(saved.text)
+        facts.notes.append(f"The owner's own answer to “{saved.question}”: {saved.text}")
     if answer.unknown:
-        flag_for_owner(deps.state, "question")
+        ask_owner(deps, turn.text, ",".join(answer.unknown))
         names = TOPIC_NAMES[lang_key(turn.language)]
         asked = ", ".join(names[topic] for topic in answer.unknown)
         lines.append(say("ask_owner", turn.language, topics=asked))

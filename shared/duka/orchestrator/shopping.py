@@ -17,7 +17,7 @@ from duka.orchestrator.cart_model import CartItem
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import Entities, normalize
 from duka.orchestrator.facts import Facts, ShownProduct
-from duka.orchestrator.templates import cart_lines, describe_item, kes, product_lines, say
+from duka.orchestrator.templates import cart_lines, describe_item, product_lines, say
 from duka.orchestrator.tools.cart import (
     OutOfStock,
     SizeUnavailable,
@@ -171,28 +171,6 @@ def resolve_shown(deps: TurnDeps, entities: Entities) -> ShownProduct | None:
     return None
 
 
-def question(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
-    item = resolve_shown(deps, turn.entities)
-    facts.use_llm = True
-    if item is None:
-        facts.draft = say("which_item" if shown(deps) else "nothing_shown", turn.language)
-        return facts
-    product = get_product_details(deps, product_id=item.id)
-    current = ShownProduct.from_row(product)
-    # Not facts.products: the customer's numbering of the shown list must stay as it was.
-    facts.allow(current.price)
-    parts = [say("price", turn.language, item=current.name, price=kes(current.price))]
-    sizes = [s for s in current.sizes if s.lower() != "free"]
-    if sizes:
-        parts.append(say("sizes", turn.language, sizes=", ".join(sizes)))
-    if current.colors:
-        parts.append(say("colors", turn.language, colors=", ".join(current.colors)))
-    parts.append(say("stock_left", turn.language, stock=current.stock))
-    facts.notes.append(f"Description: {product.get('description', '')}")
-    facts.draft = " ".join(parts)
-    return facts
-
-
 def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     item = resolve_shown(deps, turn.entities)
     pending, deps.state.pending_add = deps.state.pending_add, None
@@ -285,7 +263,7 @@ def _line_score(deps: TurnDeps, line: CartItem, entities: Entities, words: set[s
     return score
 
 
-def _cart_targets(deps: TurnDeps, entities: Entities, text: str) -> list[CartItem]:
+def cart_targets(deps: TurnDeps, entities: Entities, text: str) -> list[CartItem]:
     """The cart lines a message names: one is the target, several mean "ask which".
 
     An explicit reference (#2, ya pili) wins; then the garment, colour and name words, matched
@@ -310,7 +288,7 @@ def _cart_targets(deps: TurnDeps, entities: Entities, text: str) -> list[CartIte
 
 
 def change_cart(deps: TurnDeps, turn: Turn, facts: Facts, *, set_quantity: bool) -> Facts:
-    targets = _cart_targets(deps, turn.entities, turn.text)
+    targets = cart_targets(deps, turn.entities, turn.text)
     if len(targets) > 1:  # two lines fit what was said: ask, change nothing
         choices = " / ".join(describe_item(t.name, t.size, t.quantity) for t in targets)
         facts.draft = say("which_cart_item", turn.language, items=choices)
@@ -357,6 +335,7 @@ def view_cart(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     facts.draft = cart_lines(cart, turn.language)
     if cart.items:
         facts.draft += "\n" + say("checkout_prompt", turn.language)
+        deps.state.awaiting = "checkout_confirmation"  # so "ee" / "yes" answers it
     return facts
 
 

@@ -36,6 +36,17 @@ class PayerQuestion(BaseModel):
     asked_at: str | None = None  # ISO timestamp, parsed when the answer comes
 
 
+class PendingAction(BaseModel):
+    """An action read from a guess, held until the customer confirms it (confirmation.py)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    intents: list[str]  # the likely readings offered, most likely first (one, or two numbered)
+    text: str  # the customer's message, acted on as written once confirmed
+    question: str  # what the agent asked, asked again when the answer is unclear
+    asked_at: str  # ISO timestamp: a yes after CONFIRMATION_TTL does nothing
+
+
 class ConversationState(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -43,8 +54,10 @@ class ConversationState(BaseModel):
     shown: list[ShownProduct] | None = None  # the numbered list the customer saw last
     pending_add: ShownProduct | None = None  # the item waiting for its size
     last_added: str | None = None  # product id: "make it 2" means this one
+    sold_out: ShownProduct | None = None  # the sold-out item asked for: "when is it back?"
     awaiting: str | None = None  # routing.AWAITED says which intents answer each
     payer_confirmation: PayerQuestion | None = None
+    pending_action: PendingAction | None = None  # awaiting "action_confirmation"
     delivery: Delivery | None = None
     last_delivery: Delivery | None = None  # the previous order's, never reused silently
     pay_phone: str | None = None

@@ -241,6 +241,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "I'll ask the owner about {topics} and get back to you here.",
         "sw": "Nitamuuliza mwenye duka kuhusu {topics} na nitakujibu hapa.",
     },
+    # h-owner: the owner's answer to a question the agent left to them (dashboard)
+    "owner_answer": {
+        "en": "About your question “{question}”: {answer}",
+        "sw": "Kuhusu swali lako “{question}”: {answer}",
+    },
     "thanks": {
         "en": "Karibu! Asante for shopping with {shop}.",
         "sw": "Asante sana! Karibu tena {shop}.",
@@ -254,6 +259,98 @@ TEXT: dict[str, dict[str, str]] = {
     "sizes": {"en": "Sizes: {sizes}.", "sw": "Size: {sizes}."},
     "colors": {"en": "Colours: {colors}.", "sw": "Rangi: {colors}."},
     "stock_left": {"en": "{stock} in stock.", "sw": "Zipo {stock}."},
+    # h-guess: never act on a guess (confirmation.py) and waits asked again (routing.py).
+    "confirm_action": {
+        "en": "Do you want me to {action}? Reply yes or no.",
+        "sw": "Unataka {action}? Jibu ndio au hapana.",
+    },
+    "confirm_choice": {
+        "en": "Do you mean:\n1. {first}\n2. {second}\nReply 1 or 2.",
+        "sw": "Unamaanisha:\n1. {first}\n2. {second}\nJibu 1 au 2.",
+    },
+    "do_add_to_cart": {"en": "add {item} to your cart", "sw": "niongeze {item} kwa cart yako"},
+    "do_remove_from_cart": {
+        "en": "remove {item} from your cart",
+        "sw": "nitoe {item} kwa cart yako",
+    },
+    "do_set_quantity": {
+        "en": "change {item} to {quantity}",
+        "sw": "nibadilishe {item} ziwe {quantity}",
+    },
+    "do_change_quantity": {
+        "en": "change how many {item} you want",
+        "sw": "nibadilishe idadi ya {item}",
+    },
+    "do_clear_cart": {"en": "empty your cart", "sw": "nitoe kila kitu kwa cart yako"},
+    "do_checkout": {
+        "en": "check out and pay for your cart",
+        "sw": "tuendelee na malipo ya cart yako",
+    },
+    "do_talk_to_person": {
+        "en": "ask the owner to reply to you here",
+        "sw": "nimwombe mwenye duka akujibu hapa",
+    },
+    "do_product_search": {"en": "search our stock for that", "sw": "nikutafutie hiyo kwa stock"},
+    "do_view_cart": {"en": "show you your cart", "sw": "nikuonyeshe cart yako"},
+    "this_item": {"en": "it", "sw": "hii"},
+    "action_expired": {
+        "en": "That was a while ago, so I haven't done it. Tell me again what you'd like.",
+        "sw": "Muda umepita, kwa hivyo sijaifanya. Niambie tena unachotaka.",
+    },
+    "no_problem": {
+        "en": "Okay, I've left it. Tell me what else you'd like.",
+        "sw": "Sawa, nimeiacha. Niambie unachotaka kingine.",
+    },
+    "ask_pay_phone": {
+        "en": "Which M-Pesa number should I send the prompt to? Send one like 0712 345 678, "
+        "or reply 'checkout' to pay from this WhatsApp number.",
+        "sw": "Nitume ombi la M-Pesa kwa namba gani? Tuma kama 0712 345 678, au jibu "
+        "'checkout' kulipa kwa namba hii ya WhatsApp.",
+    },
+    # Product questions and sold-out items (product_answers.py): values come from the product.
+    "pq_material": {"en": "{item}: {material}.", "sw": "{item}: kitambaa ni {material}."},
+    "pq_fit": {"en": "{item} fit: {fit}.", "sw": "{item} inavyokaa: {fit}."},
+    "pq_described": {"en": "{item}: {description}", "sw": "{item}, maelezo: {description}"},
+    "pq_length": {"en": "{item} is a {length} length.", "sw": "{item} ni urefu wa {length}."},
+    "pq_colors": {"en": "{item} comes in {colors}.", "sw": "{item} inapatikana rangi {colors}."},
+    "pq_not_in_color": {
+        "en": "We don't have it in {color} right now.",
+        "sw": "Hatuna rangi {color} kwa sasa.",
+    },
+    "pq_other_colours": {
+        "en": "The same style in other colours, in stock:",
+        "sw": "Mtindo huo huo kwa rangi zingine, ziko kwa stock:",
+    },
+    "pq_sizes": {"en": "{item} comes in sizes {sizes}.", "sw": "{item} iko na size {sizes}."},
+    "pq_sizes_out": {"en": "Sold out in size {sizes}.", "sw": "Size {sizes} zimeisha."},
+    "pq_in_stock": {"en": "{item} is in stock now.", "sw": "{item} iko kwa stock sasa."},
+    "pq_ask_owner": {
+        "en": "I'll check with the owner about {topics} for {item} and get back to you here.",
+        "sw": "Nitamuuliza mwenye duka kuhusu {topics} ya {item} na nitakujibu hapa.",
+    },
+    "restock_unknown": {
+        "en": "{item} is sold out and I don't know yet when it will be back.",
+        "sw": "{item} imeisha na sijui bado lini itarudi.",
+    },
+    "asked_sold_out": {
+        "en": "Sorry, {item} is sold out right now.",
+        "sw": "Pole, {item} imeisha kwa sasa.",
+    },
+    "sold_out_alternatives": {
+        "en": "Close alternatives in stock:",
+        "sw": "Zinazokaribiana nazo, ziko kwa stock:",
+    },
+    "sold_out_nothing_close": {
+        "en": "I have nothing close to it in stock. Tell me what else you're looking for.",
+        "sw": "Sina kitu kinachofanana nayo kwa stock. Niambie unatafuta nini kingine.",
+    },
+    # Voice notes (voice.py): offline, or when one could not be transcribed.
+    "voice_note_type": {
+        "en": "Sorry, I can't listen to voice notes right now. Please type your message, "
+        "or send a photo of what you're looking for.",
+        "sw": "Pole, siwezi kusikiliza voice note sasa hivi. Tafadhali andika ujumbe wako, "
+        "au tuma picha ya unachotafuta.",
+    },
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).
@@ -277,6 +374,26 @@ TOPIC_NAMES = {
         "pay_on_delivery": "kulipa ukipokea mzigo",
         "returns": "kurudisha na kubadilisha",
         "question": "swali lako",
+    },
+}
+
+# What the agent says it will check with the owner about one product (product_answers.py).
+PRODUCT_TOPIC_NAMES = {
+    "en": {
+        "material": "the material",
+        "fit": "the fit",
+        "length": "the length",
+        "care": "washing and care",
+        "authenticity": "whether it's original",
+        "restock": "when it will be back in stock",
+    },
+    "sw": {
+        "material": "kitambaa",
+        "fit": "inavyokaa",
+        "length": "urefu",
+        "care": "jinsi ya kuifua",
+        "authenticity": "kama ni original",
+        "restock": "lini itarudi",
     },
 }
 
@@ -315,10 +432,10 @@ def kes(amount: Decimal | int | float) -> str:
     return f"KES {Decimal(str(amount)):,.0f}"
 
 
-def product_lines(items: Sequence[Any]) -> str:
-    """Numbered list: '1. Name - KES 2,500 (S, M, L)'."""
+def product_lines(items: Sequence[Any], start: int = 1) -> str:
+    """Numbered list: '1. Name - KES 2,500 (S, M, L)'; `start` continues a list shown before."""
     lines = []
-    for number, item in enumerate(items, 1):
+    for number, item in enumerate(items, start):
         sizes = [s for s in item.sizes if s.lower() != "free"]
         suffix = f" ({', '.join(sizes)})" if sizes else ""
         lines.append(f"{number}. {item.name} - {kes(item.price)}{suffix}")

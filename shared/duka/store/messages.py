@@ -53,6 +53,15 @@ def get_message(conn: Connection, message_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM messages WHERE id = %s", (message_id,)).fetchone()
 
 
+def set_transcript(conn: Connection, message_id: str, transcript: str) -> None:
+    """Keep a voice note's transcript with it, for the owner's conversation view."""
+    conn.execute(
+        "UPDATE messages SET metadata = metadata || jsonb_build_object('transcript', %s::text)"
+        " WHERE id = %s",
+        (transcript, message_id),
+    )
+
+
 def unanswered_inbound(conn: Connection, conversation_id: str) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT * FROM messages WHERE conversation_id = %s AND role = 'customer'"

@@ -150,3 +150,27 @@ def keyword_search(
         " ORDER BY hits DESC, price ASC, sku ASC LIMIT %s",
         (patterns, patterns, limit),
     ).fetchall()
+
+
+def products_by_stock(
+    conn: Connection, business_id: str, *, in_stock: bool, category: str | None = None
+) -> list[dict[str, Any]]:
+    """The boutique's active products in stock (or sold out), optionally of one category.
+
+    Product answers match names against these (a style's other colours, a sold-out item the
+    customer names); a boutique has hundreds of products, not millions, so a list is fine.
+    """
+    return conn.execute(
+        "SELECT id, sku, name, description, price, stock, category, attrs, images"
+        " FROM products WHERE business_id = %s AND active AND (stock > 0) = %s"
+        " AND (%s::text IS NULL OR category = %s) ORDER BY sku LIMIT 2000",
+        (business_id, in_stock, category, category),
+    ).fetchall()
+
+
+def size_stock(conn: Connection, product_id: str) -> dict[str, int]:
+    """Stock per size (product_stock); empty when the product tracks one total."""
+    rows = conn.execute(
+        "SELECT size, stock FROM product_stock WHERE product_id = %s", (product_id,)
+    ).fetchall()
+    return {str(r["size"]): int(r["stock"]) for r in rows}

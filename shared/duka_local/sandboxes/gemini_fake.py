@@ -2,8 +2,10 @@
 
 It speaks the wire format the google-genai SDK sends and parses, so tests, the local stack and
 benchmarks exercise the real SDK. Replies to ``generateContent`` come from a per-test script,
-then from a ``default`` responder. Embeddings are deterministic but NOT semantic: each text maps
-to a hash-derived vector, so equal texts get equal vectors and nothing else is meaningful.
+then from a ``default`` responder. A request carrying audio is answered, unless scripted, with
+``{"transcripts": [...]}``: the words `fake_voice_note` hid in each note, "" for any other audio.
+Embeddings are deterministic but NOT semantic: each text maps to a hash-derived vector, so equal
+texts get equal vectors and nothing else is meaningful.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from duka_local.sandboxes.serving import close_server
 
 MAX_EMBED_BATCH = 100  # the Gemini API rejects larger batchEmbedContents calls
 DEFAULT_EMBED_DIMENSION = 3072  # gemini-embedding-001's size when none is requested
+_VOICE_HEADER = b"OggS\x00duka-fake-voice\x00"
 _PATH = re.compile(
     r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>generateContent|batchEmbedContents)$"
 )
@@ -117,6 +120,24 @@ def _parts_text(parts: list[dict[str, Any]]) -> str:
     return "\n".join(part["text"] for part in parts if "text" in part)
 
 
+def fake_voice_note(words: str) -> bytes:
+    """An Ogg-looking voice note whose transcript, for this fake, is `words`."""
+    return _VOICE_HEADER + words.encode()
+
+
+def transcripts_of(request: RecordedRequest) -> list[str] | None:
+    """What the fake hears in a request's audio parts; None when it carries no audio."""
+    notes = [data for mime, data in request.inline_data if str(mime).startswith("audio/")]
+    if not notes:
+        return None
+    return [
+        data[len(_VOICE_HEADER) :].decode(errors="replace")
+        if data.startswith(_VOICE_HEADER)
+        else ""
+        for data in notes
+    ]
+
+
 def empty_object_responder(request_json: dict[str, Any]) -> Reply:
     """Answers ``{}``; the local stack replaces it with a responder that reads the prompt."""
     return Reply({})
@@ -207,6 +228,9 @@ class FakeGemini:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        heard = transcripts_of(RecordedRequest("generateContent", "", body))
+        if heard is not None:
+            return Reply({"transcripts": heard})
         return self.default(body)
 
     def _answer_generate(self, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
