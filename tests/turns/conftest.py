@@ -8,10 +8,12 @@ milliseconds. The demo catalogue is imported and indexed once per session, in-pr
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from duka.config import get_settings
@@ -19,6 +21,9 @@ from duka_local.stack.database import DatabaseUrls, start_local_database, stop_l
 from tests.turns.chat import Chat, Shop, create_shop
 
 DEMO_CSV = Path(__file__).resolve().parents[2] / "shared" / "duka_local" / "demo" / "catalogue.csv"
+
+
+_PRISTINE_ENVIRONMENT = dict(os.environ)  # read when pytest loads this file, before any stack
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +48,12 @@ def _turn_env(
 
 @pytest.fixture()
 def turn_env(_turn_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point this process at the turn database for one test (a whole stack may share it)."""
-    for name, value in _turn_env.items():
+    """Point this process at the turn database for one test, with the environment the test
+    session started with: a stack started by an earlier test applies its own (a payment
+    gateway, Twilio), and turns must not depend on which tests ran first."""
+    for name in set(os.environ) - set(_PRISTINE_ENVIRONMENT):
+        monkeypatch.delenv(name)
+    for name, value in {**_PRISTINE_ENVIRONMENT, **_turn_env}.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield
@@ -71,8 +80,22 @@ def _demo_shop(
 
 
 @pytest.fixture()
-def demo(_demo_shop: Shop, turn_env: None) -> Shop:
-    """The demo boutique (read-only for tests: make your own shop to change its settings)."""
+def demo(
+    _demo_shop: Shop, turn_env: None, turn_database: DatabaseUrls, demo_rows: list[dict[str, Any]]
+) -> Shop:
+    """The demo boutique (read-only for tests: make your own shop to change its settings), its
+    stock back to the catalogue's for every test: checkouts in earlier tests reserve stock."""
+    with psycopg.connect(turn_database.admin, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE stock_reservations SET state = 'released'"
+            " WHERE business_id = %s AND state = 'reserved'",
+            (_demo_shop.id,),
+        )
+        for row in demo_rows:
+            conn.execute(
+                "UPDATE products SET stock = %s WHERE business_id = %s AND sku = %s",
+                (int(row["stock"]), _demo_shop.id, row["sku"]),
+            )
     return _demo_shop
 
 

@@ -67,10 +67,11 @@ def metadata(chat: Chat) -> dict[str, Any]:
 
 
 def reached_m_pesa(reply: str, chat: Chat) -> bool:
-    """Checkout went as far as the M-Pesa prompt (no gateway runs in this tier, so the reply
-    says M-Pesa did not answer) instead of asking for the address again."""
+    """Checkout went as far as the M-Pesa prompt instead of asking for the address again. The
+    reply says the prompt was sent, or that M-Pesa did not answer when no gateway runs here."""
     state = metadata(chat)
-    return "M-Pesa" in reply and "awaiting" not in state and "delivery" in state
+    placed = "delivery" in state or "order_id" in state  # an order takes the delivery along
+    return "M-Pesa" in reply and state.get("awaiting") is None and placed
 
 
 # --- 1. a guessed action is asked about, and a yes carries it out ---------------------------
