@@ -6,6 +6,7 @@ import ipaddress
 import os
 import secrets
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,22 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any Twilio sandbox was asked for free text (or other session-only
+    content) outside a customer's 24-hour window: WhatsApp would have refused it (63016)."""
+    from duka_local.sandboxes.twilio_sandbox import outside_window_seen
+
+    refused = outside_window_seen()
+    if refused:
+        lines = "\n".join(f"  to {r['to']} from {r['from']}: {r['body'][:80]!r}" for r in refused)
+        print(
+            f"\n{len(refused)} free-text WhatsApp send(s) outside the 24-hour window "
+            f"(WhatsApp refuses them with 63016; send a template):\n{lines}",
+            file=sys.stderr,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

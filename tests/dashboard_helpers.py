@@ -180,7 +180,7 @@ def wait_for_message(
 
 def latest_code(stack: dict[str, str], phone: str) -> str:
     """The newest sign-in code on the owner's WhatsApp (other alerts may come after it)."""
-    bodies = [m["body"] for m in sandbox_messages(stack, phone) if "sign-in code" in m["body"]]
+    bodies = [m["body"] for m in sandbox_messages(stack, phone) if "verification code" in m["body"]]
     assert bodies, f"no sign-in code was sent to {phone}"
     match = CODE.search(bodies[-1])
     assert match, bodies[-1]

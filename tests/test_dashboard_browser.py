@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -321,3 +322,43 @@ def test_customers_and_settings_pages_render(page, stack, shop, shots, viewport)
     page.get_by_role("button", name="Save personality").click()
     expect(page.get_by_role("status")).to_contain_text("Saved")
     shoot(page, shots, viewport, "settings")
+
+
+def close_up(element: Any, path: Path) -> None:
+    """A screenshot of one element, centred first so the phone's bottom bar does not cover it."""
+    element.evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    element.screenshot(path=str(path))
+
+
+def test_reply_ticks_show_delivered_then_read_and_a_failure_in_words(
+    page, stack, shop, shots, viewport
+):
+    customer = customer_phone(stack, shop.number)
+    customer.profile_name = f"Wambui {viewport.title()}"
+    say(customer, "Do you have a dress?")
+
+    go(page, "Chats")
+    page.get_by_role("link", name=re.compile(customer.profile_name)).click()
+    reply = page.locator(".bubble.agent").last
+    expect(reply.locator('[data-receipt="delivered"]')).to_have_text("✓✓")
+    assert customer.read_replies() >= 1
+    expect(reply.locator('[data-receipt="read"]')).to_be_visible()  # the open thread polls
+    shoot(page, shots, viewport, "chat-receipts")
+    close_up(reply, shots / f"{viewport}-reply-read.png")
+
+    unreachable = customer_phone(stack, shop.number)
+    unreachable.profile_name = f"Otieno {viewport.title()}"
+    httpx.post(
+        stack["TWILIO_API_BASE_URL"] + "/_sandbox/undeliverable",
+        json={"to": unreachable.customer_number, "code": 63024},
+    ).raise_for_status()
+    say(unreachable, "Do you have a dress?")  # Twilio takes the reply; WhatsApp then fails it
+    httpx.get(stack["TWILIO_API_BASE_URL"] + "/_sandbox/callbacks", timeout=30)  # all posted
+    go(page, "Chats")
+    page.get_by_role("link", name=re.compile(unreachable.profile_name)).click()
+    failed = page.locator(".bubble.agent").last
+    expect(failed.locator('[data-receipt="failed"]')).to_be_visible()
+    expect(failed).to_contain_text("not a WhatsApp number")
+    expect(page.locator(".notice", has_text="was not delivered")).to_be_visible()
+    shoot(page, shots, viewport, "chat-not-delivered")
+    close_up(failed.locator(".meta"), shots / f"{viewport}-reply-not-delivered.png")

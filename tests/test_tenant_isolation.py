@@ -26,6 +26,8 @@ TENANT_TABLES = [
     "owner_sessions",
     "shop_answers",
     "owner_questions",
+    "consent_events",
+    "message_statuses",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

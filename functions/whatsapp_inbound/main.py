@@ -1,4 +1,5 @@
-"""HTTP function: Twilio's WhatsApp webhook. Verify, store, publish, acknowledge — nothing slow."""
+"""HTTP function: Twilio's WhatsApp webhook and its status callbacks. Verify, store, publish,
+acknowledge — nothing slow."""
 
 import logging
 
@@ -6,6 +7,7 @@ import functions_framework
 from flask import Request, Response
 
 from duka.db.role_check import require_safe_database_role
+from duka.delivery_receipts import accept_status
 from duka.errors import DukaError, Misconfigured, http_status, public_reason
 from duka.inbound import accept_inbound
 from duka.logs import configure_logging, log
@@ -27,8 +29,10 @@ def whatsapp_inbound(request: Request) -> Response:
         return Response("Content-Length required", status=411)  # Twilio always sends it
     if request.content_length > MAX_BODY_BYTES:
         return Response("request body too large", status=413)
+    # `/webhook/whatsapp/status` (the StatusCallback of every send), else a customer's message.
+    accept = accept_status if request.path.rstrip("/").endswith("/status") else accept_inbound
     try:
-        accept_inbound(request.form.to_dict(), request.headers.get("X-Twilio-Signature"))
+        accept(request.form.to_dict(), request.headers.get("X-Twilio-Signature"))
     except DukaError as exc:
         if isinstance(exc, Misconfigured):
             log(logger, logging.ERROR, "webhook misconfigured", error=str(exc))

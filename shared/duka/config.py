@@ -294,6 +294,12 @@ class Settings(BaseSettings):
         return value.strip().lower() if isinstance(value, str) else value
 
     @property
+    def whatsapp_status_callback_url(self) -> str:
+        """Every send's StatusCallback: served by whatsapp_inbound under the webhook's own URL,
+        so it needs no setting of its own (Twilio signs it like the webhook)."""
+        return self.whatsapp_webhook_url + "/status"
+
+    @property
     def environment(self) -> str:
         """`DUKA_ENV`, else `production` on Cloud Functions (`K_SERVICE` is set), else `local`."""
         return self.duka_env or ("production" if self.k_service else "local")

@@ -55,6 +55,16 @@ def _attachments(form: Mapping[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def _tap(form: Mapping[str, str]) -> dict[str, str] | None:
+    """A tapped quick-reply button (ButtonPayload/ButtonText) or list row (ListId/ListTitle):
+    the payload we gave the option, and the title the customer saw."""
+    payload = form.get("ButtonPayload") or form.get("ListId")
+    if not payload:
+        return None
+    title = form.get("ButtonText") or form.get("ListTitle") or form.get("Body") or ""
+    return {"payload": payload[:MAX_FIELD_CHARS], "title": title[:MAX_FIELD_CHARS]}
+
+
 def _clean(form: Mapping[str, str]) -> dict[str, str]:
     """Text PostgreSQL can store (no NUL characters), checked only after the signature."""
     return {key: value.replace("\x00", "") for key, value in form.items()}
@@ -90,6 +100,7 @@ def accept_inbound(form: Mapping[str, str], signature: str | None) -> InboundAcc
             content=form.get("Body", "")[:MAX_BODY_CHARS],
             attachments=attachments,
             profile_name=profile_name,
+            tap=_tap(form),
         )
     ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": stored.id}
     if stored.answered:

@@ -15,11 +15,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from duka import whatsapp_content
+from duka.config import get_settings
 from duka.db.pool import Connection, tenant_transaction
 from duka.logs import log, redact
 from duka.phone import phone_numbers_in
-from duka.store import businesses, conversations, messages
-from duka.whatsapp import SendFailedTransient, SendRejected, find_sent, send_whatsapp
+from duka.store import businesses, consent, conversations, messages
+from duka.whatsapp import (
+    SendFailedTransient,
+    SendRejected,
+    SentMessage,
+    find_sent,
+    send_whatsapp,
+)
+from duka.whatsapp_content import ContentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +40,12 @@ OUTSIDE_WINDOW = (
     "approved template; reply when they write again"
 )
 HISTORY_CHECKED_FOR_NUMBERS = 50
+CONTENT_NOT_FOUND = 21655  # Twilio: "ContentSid … was not found"
+# `delivery_error` of a proactive message refused because the customer opted out (STOP).
+OPTED_OUT = (
+    "opted out: the customer asked for no updates or offers (STOP), so only replies to their "
+    "own messages are sent; this one never will be"
+)
 
 
 def split_reply(text: str, limit: int = MAX_WHATSAPP_CHARS) -> list[str]:
@@ -138,15 +153,25 @@ def _deliver_one(
     message_id = str(message["id"])
     ids = {"business_id": business_id, "conversation_id": conversation_id, "message_id": message_id}
     to_number = message["metadata"].get("to") or conversation["customer_phone"]
-    if to_number == conversation["customer_phone"] and _outside_window(conversation):
-        _give_up(conn, message, OUTSIDE_WINDOW, ids)
+    if _refused_by_opt_out(conn, business_id, conversation, message, to_number):
+        messages.mark_failed(conn, message_id, OPTED_OUT)
+        log(logger, logging.INFO, "proactive message not sent: the customer opted out", **ids)
+        return
+    outside = to_number == conversation["customer_phone"] and _outside_window(conversation)
+    if outside and not message["metadata"].get("template"):
+        _give_up(conn, message, OUTSIDE_WINDOW, ids)  # never free text outside the window
+        return
+    try:
+        content = _content_to_send(conn, conversation, message, outside, ids)
+    except SendRejected as exc:
+        _give_up(conn, message, str(exc), ids)
         return
     attempted = message["send_attempted_at"]
     if attempted is not None:
         earlier = find_sent(
             from_number=business["whatsapp_number"],
             to_number=to_number,
-            body=message["content"],
+            body=content.text if content else message["content"],
             since=attempted,
             exclude_sids=messages.sent_external_ids(conn, conversation_id),
         )
@@ -164,12 +189,15 @@ def _deliver_one(
         messages.record_send_attempt(marker, message_id)
     started = time.perf_counter()
     try:
-        sent = send_whatsapp(
-            from_number=business["whatsapp_number"],
-            to_number=to_number,
-            body=message["content"],
-            media_urls=[a["url"] for a in message["attachments"] if a.get("url")],
-        )
+        try:
+            sent = _send(business, to_number, message, content)
+        except SendRejected as exc:
+            if content is None or exc.code != CONTENT_NOT_FOUND:
+                raise
+            # Twilio no longer holds the recorded ContentSid (a restarted local sandbox, another
+            # stack's): made again once. Twilio created nothing, so this is no second send.
+            content = _content_to_send(conn, conversation, message, outside, ids, refresh=True)
+            sent = _send(business, to_number, message, content)
     except SendRejected as exc:
         _give_up(conn, message, str(exc), ids)
         return
@@ -184,6 +212,83 @@ def _deliver_one(
         raise
     messages.mark_sent(conn, message_id, sent.sid, (time.perf_counter() - started) * 1000)
     log(logger, logging.INFO, "reply sent", twilio_sid=sent.sid, **ids)
+
+
+def _send(
+    business: dict[str, Any],
+    to_number: str,
+    message: dict[str, Any],
+    content: ContentMessage | None,
+) -> SentMessage:
+    return send_whatsapp(
+        from_number=business["whatsapp_number"],
+        to_number=to_number,
+        body=message["content"],
+        media_urls=[a["url"] for a in message["attachments"] if a.get("url")],
+        content_sid=content.content_sid if content else None,
+        content_variables=content.variables if content else None,
+        status_callback=get_settings().whatsapp_status_callback_url,  # delivery receipts
+    )
+
+
+def _refused_by_opt_out(
+    conn: Connection,
+    business_id: str,
+    conversation: dict[str, Any],
+    message: dict[str, Any],
+    to_number: str,
+) -> bool:
+    """A proactive message (not a reply to what the customer just wrote) to a customer who
+    said STOP: never sent, then or later. Owner alerts go to the owner and are not refused."""
+    return (
+        bool(message["metadata"].get("proactive"))
+        and to_number == conversation["customer_phone"]
+        and consent.opted_out(conn, business_id, to_number)
+    )
+
+
+def _content_to_send(
+    conn: Connection,
+    conversation: dict[str, Any],
+    message: dict[str, Any],
+    outside: bool,
+    ids: dict[str, str],
+    *,
+    refresh: bool = False,
+) -> ContentMessage | None:
+    """Outside the window the message's template; inside it its interactive message, if it has
+    one and no media (a list or buttons carry no photo); None: its own text.
+
+    Raises SendRejected when Twilio refuses the template, SendFailedTransient when it cannot
+    be reached. An interactive message Twilio cannot make goes as its plain text.
+    """
+    metadata = message["metadata"]
+    language = (conversation.get("metadata") or {}).get("language")
+    if outside:
+        template = metadata["template"]
+        return whatsapp_content.template_message(
+            conn,
+            template["name"],
+            dict(template.get("variables") or {}),
+            template.get("language") or language,
+            refresh=refresh,
+        )
+    interactive = metadata.get("interactive")
+    if not interactive or message["attachments"]:
+        return None
+    try:
+        return whatsapp_content.interactive_message(
+            conn, interactive, language or "en", refresh=refresh
+        )
+    except (SendRejected, SendFailedTransient, KeyError, TypeError) as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "interactive message sent as plain text",
+            error=repr(exc),
+            **ids,
+        )
+        return None
 
 
 def _outside_window(conversation: dict[str, Any]) -> bool:

@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from duka import outbound, ratelimit
+from duka import consent, outbound, ratelimit
 from duka.bursts import wait_for_burst
 from duka.db.pool import Connection, tenant_transaction
 from duka.logs import log
@@ -78,7 +78,9 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
         if not inbound:
             return
         conversation = conversations.note_customer_activity(conn, conversation_id, inbound[-1])
-        if conversation["status"] == "handed_over":
+        # STOP / START are honoured even in a taken-over chat or over the rate limit.
+        inbound = consent.answer_keywords(conn, business_id, conversation, inbound)
+        if not inbound or conversation["status"] == "handed_over":
             return
         limited = ratelimit.inbound_limit(
             conn, business_id, conversation_id, inbound[-1]["created_at"]
@@ -91,15 +93,31 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
         queue_ms = max(0.0, (time.time() - inbound[0]["created_at"].timestamp()) * 1000)
         result = run_turn(conn, business, conversation, inbound)
         result.record["queue_ms"] = round(queue_ms, 1)
+        text = outbound.redact_reply(conn, business, conversation, result.text)
+        metadata = dict(result.record)
+        media_urls, photos_after = result.media_urls, []
+        if result.interactive is not None:  # the text keeps the choices, numbered or typed
+            metadata["interactive"] = result.interactive.to_metadata(text)
+            # A list or buttons carry no photo: the item's photo follows as its own message.
+            media_urls, photos_after = [], result.media_urls
         outbound.queue_reply(
             conn,
             business_id=business_id,
             conversation_id=conversation_id,
-            text=outbound.redact_reply(conn, business, conversation, result.text),
+            text=text,
             answers=[str(m["id"]) for m in inbound],
-            media_urls=result.media_urls,
-            metadata=result.record,
+            media_urls=media_urls,
+            metadata=metadata,
         )
+        if photos_after:
+            outbound.queue_reply(
+                conn,
+                business_id=business_id,
+                conversation_id=conversation_id,
+                text="",
+                media_urls=photos_after,
+                metadata={"intent": result.record.get("intent"), "photo_of_reply": True},
+            )
         for extra in result.extra_messages:
             outbound.queue_reply(
                 conn,

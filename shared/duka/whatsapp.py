@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,32 +66,62 @@ def _get_client() -> Any:
                 settings.twilio_auth_token,
                 http_client=TwilioHttpClient(timeout=10),
             )
-            if settings.twilio_api_base_url:
+            if settings.twilio_api_base_url:  # the local sandbox serves both domains
                 _client.api.base_url = settings.twilio_api_base_url
+                _client.content.base_url = settings.twilio_api_base_url
         return _client
 
 
 def send_whatsapp(
-    *, from_number: str, to_number: str, body: str, media_urls: Sequence[str] = ()
+    *,
+    from_number: str,
+    to_number: str,
+    body: str,
+    media_urls: Sequence[str] = (),
+    content_sid: str | None = None,
+    content_variables: Mapping[str, str] | None = None,
+    status_callback: str | None = None,
 ) -> SentMessage:
-    from twilio.base.exceptions import TwilioException, TwilioRestException
-
+    """Send free text (`body`, with media), or a Content resource (`content_sid` with its
+    variables: a template or an interactive message; `body` is then not sent)."""
     kwargs: dict[str, Any] = {
         "from_": WHATSAPP_PREFIX + bare_number(from_number),
         "to": WHATSAPP_PREFIX + bare_number(to_number),
-        "body": body,
     }
-    if media_urls:
-        kwargs["media_url"] = list(media_urls)
-    try:
+    if content_sid:
+        kwargs["content_sid"] = content_sid
+        kwargs["content_variables"] = json.dumps(dict(content_variables or {}))
+    else:
+        kwargs["body"] = body
+        if media_urls:
+            kwargs["media_url"] = list(media_urls)
+    if status_callback:
+        kwargs["status_callback"] = status_callback
+    with twilio_errors("sending"):
         message = _get_client().messages.create(**kwargs)
+    return SentMessage(sid=str(message.sid), status=str(message.status))
+
+
+@contextmanager
+def twilio_errors(doing: str) -> Iterator[None]:
+    """Twilio's failures as ours: 429/5xx/unreachable may pass (retry), other 4xx never will."""
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    try:
+        yield
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
-            raise SendFailedTransient(f"twilio {exc.status}: {exc.msg}") from exc
-        raise SendRejected(f"twilio {exc.status} code {exc.code}: {exc.msg}", exc.code) from exc
+            raise SendFailedTransient(f"twilio {exc.status} {doing}: {exc.msg}") from exc
+        raise SendRejected(
+            f"twilio {exc.status} code {exc.code} {doing}: {exc.msg}", exc.code
+        ) from exc
     except TwilioException as exc:  # connection errors and timeouts
-        raise SendFailedTransient(f"twilio unreachable: {exc}") from exc
-    return SentMessage(sid=str(message.sid), status=str(message.status))
+        raise SendFailedTransient(f"twilio unreachable {doing}: {exc}") from exc
+
+
+def content_api() -> Any:
+    """The twilio SDK's Content API (content.twilio.com/v1/Content)."""
+    return _get_client().content.v1.contents
 
 
 def find_sent(

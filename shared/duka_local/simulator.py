@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,18 @@ from typing import Any
 import httpx
 import psycopg
 from twilio.request_validator import RequestValidator
+
+_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button or list row of a reply, as the phone shows it."""
+
+    payload: str  # the id the business gave it, sent back on a tap
+    title: str
+    description: str | None
+    kind: str  # "button" (twilio/quick-reply) or "list" (twilio/list-picker)
 
 
 @dataclass
@@ -71,12 +84,63 @@ class WhatsAppSimulator:
         response.raise_for_status()
         return response
 
+    def choices(self, reply: dict[str, Any]) -> list[Choice]:
+        """The buttons or list rows of a reply sent with a ContentSid, read from the Content
+        resource as the phone renders it; none for plain text."""
+        sid = reply.get("content_sid")
+        if not sid:
+            return []
+        response = self.client.get(
+            f"{self.twilio_api_base_url}/v1/Content/{sid}",
+            auth=(self.account_sid, self.auth_token),
+        )
+        response.raise_for_status()
+        content = response.json()
+        values = {**(content.get("variables") or {}), **(reply.get("content_variables") or {})}
+
+        def fill(text: str | None) -> str | None:
+            return _VARIABLE.sub(lambda m: str(values.get(m[1], m[0])), text) if text else text
+
+        types = content.get("types") or {}
+        quick = (types.get("twilio/quick-reply") or {}).get("actions") or []
+        rows = (types.get("twilio/list-picker") or {}).get("items") or []
+        return [
+            Choice(str(fill(a["id"])), str(fill(a["title"])), None, "button") for a in quick
+        ] + [
+            Choice(str(fill(i["id"])), str(fill(i["item"])), fill(i.get("description")), "list")
+            for i in rows
+        ]
+
+    def tap(self, reply: dict[str, Any], number: int) -> httpx.Response:
+        """Tap a reply's `number`th button or list row (1-based), posting the fields Twilio
+        sends for it: ButtonPayload/ButtonText, or ListId/ListTitle, with its title as Body."""
+        choice = self.choices(reply)[number - 1]
+        fields = self.form(choice.title)
+        fields["OriginalRepliedMessageSid"] = str(reply["sid"])
+        if choice.kind == "button":
+            fields.update(
+                MessageType="button", ButtonPayload=choice.payload, ButtonText=choice.title
+            )
+        else:
+            fields.update(MessageType="interactive", ListId=choice.payload, ListTitle=choice.title)
+        response = self.post(fields)
+        response.raise_for_status()
+        return response
+
     def replies(self) -> list[dict[str, Any]]:
         response = self.client.get(
             f"{self.twilio_api_base_url}/_sandbox/messages", params={"to": self.customer_number}
         )
         response.raise_for_status()
         return list(response.json()["messages"])
+
+    def read_replies(self) -> int:
+        """The customer opens the chat: the sandbox reports "read" for what they were sent."""
+        response = self.client.post(
+            f"{self.twilio_api_base_url}/_sandbox/read", json={"to": self.customer_number}
+        )
+        response.raise_for_status()
+        return int(response.json()["read"])
 
     def wait_for_replies(
         self, count: int = 1, timeout: float = 20.0, settle: float = 0.3

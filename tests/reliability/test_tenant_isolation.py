@@ -21,7 +21,16 @@ from psycopg.types.json import Jsonb
 
 from duka.orders import reservations
 from duka.orders import store as order_store
-from duka.store import businesses, conversations, messages, outbox, products, shop_knowledge
+from duka.store import (
+    businesses,
+    consent,
+    conversations,
+    message_status,
+    messages,
+    outbox,
+    products,
+    shop_knowledge,
+)
 from tests.dashboard_helpers import (
     OwnerClient,
     add_conversation,
@@ -32,12 +41,14 @@ from tests.dashboard_helpers import (
 )
 
 MARKER = "Kibanda-Secret"  # in every text of the other boutique: it must never show up
+THEIR_SID = "SMtheirs0000000000000000000000000"  # Twilio's SID of their (pending) reply
 # Tables whose rows belong to no tenant, and why the application role cannot misuse them.
 NON_TENANT_TABLES = {
     "businesses": "RLS on its own id: a transaction sees only the business it is scoped to",
     "owner_login_codes": "RLS forced with no policy: only definer functions read it",
     "login_attempts": "RLS forced with no policy: only definer functions count it",
     "schema_migrations": "no privileges for the application role",
+    "whatsapp_contents": "platform Twilio content SIDs: the app reads, a definer function writes",
 }
 # Cross-tenant lookups the webhook, relays and sign-in need; each returns ids or counts only.
 DEFINER_FUNCTIONS = {
@@ -61,6 +72,7 @@ DEFINER_FUNCTIONS = {
     "owner_session_revoke_everywhere",
     "owner_sessions_revoke_removed_owner",
     "stk_pushes_to_phone",
+    "whatsapp_content_record",
 }
 REPOSITORY_MODULES = (
     businesses,
@@ -71,6 +83,8 @@ REPOSITORY_MODULES = (
     order_store,
     reservations,
     shop_knowledge,
+    consent,
+    message_status,
 )
 
 
@@ -127,10 +141,15 @@ def theirs(admin_conn: Any) -> Theirs:
         "SELECT id FROM messages WHERE conversation_id = %s", (conversation,)
     ).fetchone()["id"]
     outbound = admin_conn.execute(
-        "INSERT INTO messages (business_id, conversation_id, role, content, delivery_status)"
-        " VALUES (%s, %s, 'agent', %s, 'pending') RETURNING id",
-        (shop.id, conversation, f"{MARKER} reply"),
+        "INSERT INTO messages (business_id, conversation_id, role, content, delivery_status,"
+        " external_id) VALUES (%s, %s, 'agent', %s, 'pending', %s) RETURNING id",
+        (shop.id, conversation, f"{MARKER} reply", THEIR_SID),
     ).fetchone()["id"]
+    admin_conn.execute(
+        "INSERT INTO message_statuses (business_id, message_id, status, rank)"
+        " VALUES (%s, %s, 'delivered', 2)",
+        (shop.id, outbound),
+    )
     product = add_product(admin_conn, shop.id, sku="KB-1", name=f"{MARKER} Kitenge")
     order = add_order(
         admin_conn,
@@ -168,6 +187,11 @@ def theirs(admin_conn: Any) -> Theirs:
         " topic) VALUES (%s, %s, %s, %s, 'pickup') RETURNING id",
         (shop.id, conversation, phone, f"{MARKER} where do I pick up?"),
     ).fetchone()["id"]
+    admin_conn.execute(
+        "INSERT INTO consent_events (business_id, customer_phone, kind, source, message_id)"
+        " VALUES (%s, %s, 'opt_out', 'chat_keyword', %s)",
+        (shop.id, phone, inbound),
+    )
     shop_answer = admin_conn.execute(
         "INSERT INTO shop_answers (business_id, question, phrasings, answer_en, answer_sw)"
         " VALUES (%s, %s, %s, %s, %s) RETURNING id",
@@ -269,6 +293,7 @@ def test_the_application_role_cannot_bypass_rls_by_any_door(stack, admin_conn):
         "SELECT * FROM owner_sessions",
         "SELECT * FROM login_attempts",
         "INSERT INTO schema_migrations (version) VALUES ('x')",
+        "DELETE FROM whatsapp_contents",
         "CREATE FUNCTION leak() RETURNS SETOF products LANGUAGE sql SECURITY DEFINER"
         " AS 'SELECT * FROM products'",
     ]
@@ -493,6 +518,20 @@ PROBES: dict[str, Probe] = {
     "lock_open_question": lambda c, t, m: shop_knowledge.lock_open_question(c, t.question),
     "mark_answered": lambda c, t, m: shop_knowledge.mark_answered(c, t.question, "x", "+1"),
     "has_open_questions": lambda c, t, m: shop_knowledge.has_open_questions(c, t.conversation),
+    # consent
+    "record_consent": lambda c, t, m: consent.record_consent(
+        c, business_id=t.business, customer_phone=t.customer_phone, kind="opt_in", source="import"
+    ),
+    "current_consent": lambda c, t, m: consent.current_consent(c, t.business, t.customer_phone),
+    "opted_out": lambda c, t, m: consent.opted_out(c, t.business, t.customer_phone),
+    # delivery receipts
+    "sent_by_sid": lambda c, t, m: message_status.sent_by_sid(c, THEIR_SID),
+    "sent_by_sid_once_recorded": lambda c, t, m: message_status.sent_by_sid_once_recorded(
+        c, THEIR_SID, t.customer_phone
+    ),
+    "record": lambda c, t, m: message_status.record(c, t.outbound, "failed", 63024),
+    "latest": lambda c, t, m: message_status.latest(c, t.outbound),
+    "latest_for": lambda c, t, m: message_status.latest_for(c, [t.outbound]),
 }
 # Cross-tenant by design (the webhook, relays and reconciler start with no tenant): they
 # return ids only, never content. Probed above with inputs that match nothing of theirs.
@@ -566,6 +605,7 @@ ID_ARGUMENTS = {
 }
 FORMS = {
     "conversations.reply": {"text": "Hello from another shop"},
+    "conversations.record_consent": {"kind": "opt_out"},
     "products.edit": {"name": "Hijacked", "price": "1", "stock": "0"},
     "orders.update_fulfilment": {"status": "shipped"},
     "orders.decide": {"decision": "cancel"},

@@ -88,8 +88,14 @@ class Chat:
     phone: str = field(default_factory=random_kenyan_number)
     last: TurnResult | None = None
 
-    def say(self, *texts: str, attachments: Sequence[dict[str, Any]] = ()) -> str:
-        """Send one message (several: a burst answered by one turn); the reply's text."""
+    def say(
+        self,
+        *texts: str,
+        attachments: Sequence[dict[str, Any]] = (),
+        tap: dict[str, str] | None = None,
+    ) -> str:
+        """Send one message (several: a burst answered by one turn); the reply's text. `tap`
+        makes the last message a tapped button or list row, as whatsapp_inbound stores it."""
         with tenant_transaction(self.shop.id, url=self.db.app) as conn:
             conversation = conversations.get_or_create_conversation(
                 conn, self.shop.id, self.phone, None
@@ -104,6 +110,7 @@ class Chat:
                     content=text,
                     attachments=list(attachments) if index == len(texts) - 1 else [],
                     profile_name=None,
+                    tap=tap if index == len(texts) - 1 else None,
                 )
             conversation = conversations.lock_conversation(conn, conversation_id)
             inbound = messages.unanswered_inbound(conn, conversation_id)
@@ -123,6 +130,20 @@ class Chat:
             )
         self.last = result
         return result.text
+
+    def options(self) -> list[dict[str, Any]]:
+        """The last reply's buttons or list rows ({"id", "title", "description"})."""
+        assert self.last is not None and self.last.interactive is not None, "no interactive reply"
+        return list(self.last.interactive.to_metadata(self.last.text)["items"])
+
+    def tap(self, number: int) -> str:
+        """Tap the last reply's `number`th option (1-based): its title is the message's text."""
+        option = self.options()[number - 1]
+        return self.press(option["id"], option["title"])
+
+    def press(self, payload: str, title: str) -> str:
+        """A tap with any payload: an old message's, or one we never sent."""
+        return self.say(title, tap={"payload": payload, "title": title})
 
     def _admin(self) -> psycopg.Connection[dict[str, Any]]:
         return psycopg.connect(self.db.admin, autocommit=True, row_factory=dict_row)

@@ -321,6 +321,10 @@ HINTS = {
     "Kilimani, Argwings Kodhek Rd, Apt 4B": "test_the_address_example_is_taken_as_the_address",
     "red dress size M under 3k": "test_the_greeting_examples_search",
     "gauni nyekundu size M chini ya 3k": "test_the_greeting_examples_search",
+    "make it 2": "test_the_edit_cart_hints_change_the_cart",
+    "remove it": "test_the_edit_cart_hints_change_the_cart",
+    "weka 2": "test_the_edit_cart_hints_change_the_cart",
+    "toa hiyo": "test_the_edit_cart_hints_change_the_cart",
 }
 _QUOTED = re.compile(r"(?<![A-Za-z])'([^']+?)'(?![A-Za-z])")
 
@@ -373,6 +377,27 @@ def test_the_greeting_examples_search(chat: Chat, example: str, header: str):
     reply = chat.say(example)
 
     assert header in reply and listed_items(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("search", "edit", "hint", "then"),
+    [
+        ("show me denim jackets", "Edit cart", "make it 2", "Updated: 2 x Denim Jacket"),
+        ("show me denim jackets", "Edit cart", "remove it", "Removed 1 x Denim Jacket"),
+        ("nionyeshe koti za denim", "Badilisha cart", "weka 2", "Nimebadilisha: 2 x Denim"),
+        ("nionyeshe koti za denim", "Badilisha cart", "toa hiyo", "Nimetoa 1 x Denim Jacket"),
+    ],
+)
+def test_the_edit_cart_hints_change_the_cart(
+    chat: Chat, search: str, edit: str, hint: str, then: str
+):
+    chat.say(search)  # then taps, which keep the conversation's language
+    row = next(o for o in chat.options() if o["title"] == "Denim Jacket")
+    chat.press(row["id"], row["title"])
+    chat.press(row["id"].replace("pick:", "size:") + ":L", "L")
+    assert f"'{hint}'" in chat.press("cart", edit)
+
+    assert then in chat.say(hint)
 
 
 # --- 4. replies stay in the customer's language --------------------------------------------

@@ -4,9 +4,9 @@ Codes have 8 digits, live 10 minutes and work once; only a keyed hash is stored,
 WhatsApp accepted the message. Every request and every wrong code is counted in the database
 per phone, per client IP and platform-wide (`login_attempts`, migration 011), for owners and
 strangers alike, so the answers never tell whether a phone owns a boutique; the request's answer
-also comes after a fixed time budget whatever happened. In production WhatsApp delivers a
-business-initiated message outside the 24-hour window only as an approved *authentication*
-template (see docs/dashboard.md).
+also comes after a fixed time budget whatever happened. The code always goes as the approved
+*authentication* template (`duka.whatsapp_templates`): an owner rarely has written to their
+own boutique in the last 24 hours, and WhatsApp delivers nothing else outside that window.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from duka.db.pool import transaction
 from duka.errors import Rejected
 from duka.logs import log
 from duka.whatsapp import SendFailedTransient, SendRejected, send_whatsapp
+from duka.whatsapp_content import template_message
+from duka.whatsapp_templates import SIGN_IN_CODE
 
 logger = logging.getLogger(__name__)
 
@@ -128,12 +130,16 @@ def request_code(phone: str, client_ip: str) -> None:
 def _send_and_store(phone: str, sender: OwnedBusiness) -> None:
     """Send first, then store the hash: a refused send leaves no code that could be guessed."""
     code = new_code()
-    body = (
-        f"{code} is your {sender.name} dashboard sign-in code. It expires in 10 minutes. "
-        "Never share it: nobody from Duka will ask for it."
-    )
     try:
-        send_whatsapp(from_number=sender.whatsapp_number, to_number=phone, body=body)
+        with transaction() as conn:
+            content = template_message(conn, SIGN_IN_CODE, {"1": code}, "en")
+        send_whatsapp(
+            from_number=sender.whatsapp_number,
+            to_number=phone,
+            body=content.text,
+            content_sid=content.content_sid,
+            content_variables=content.variables,
+        )
     except (SendFailedTransient, SendRejected) as exc:
         log(logger, logging.WARNING, "sign-in code not sent", error=str(exc))
         return

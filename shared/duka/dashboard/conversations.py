@@ -10,13 +10,21 @@ from werkzeug.wrappers import Response
 
 from duka.dashboard import takeover
 from duka.dashboard.auth import current_owner, owner_transaction
+from duka.dashboard.composer import reply_window, template_offers
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
 from duka.inbound import publish_inbound
+from duka.store import consent
 from duka.store.shop_knowledge import open_questions
 
 bp = Blueprint("conversations", __name__, url_prefix="/dashboard/conversations")
+
+CONSENT_KINDS: dict[str, consent.Kind] = {"opt_out": "opt_out", "opt_in": "opt_in"}
+CONSENT_RECORDED = {
+    "opt_out": "Recorded: no more order updates or offers go to this customer.",
+    "opt_in": "Recorded: this customer agreed to order updates and offers.",
+}
 
 FILTERS = {
     "all": "TRUE",
@@ -79,9 +87,18 @@ def _render_read(conversation_id: UUID, template: str) -> str:
         conversation = _conversation(conn, conversation_id)
         entries = conversation_timeline(conn, str(conversation_id))
         questions = open_questions(conn, str(conversation_id))
+        consent_now = consent.current_consent(
+            conn, str(conversation["business_id"]), conversation["customer_phone"]
+        )
         takeover.mark_read(conn, str(conversation_id))
     return render_template(
-        template, conversation=conversation, entries=entries, questions=questions
+        template,
+        conversation=conversation,
+        entries=entries,
+        questions=questions,
+        consent=consent_now,
+        window=reply_window(conversation),
+        template_offers=template_offers(conversation),
     )
 
 
@@ -112,13 +129,23 @@ def reply(conversation_id: UUID) -> Response:
     owner = current_owner()
     try:
         with owner_transaction() as conn:
-            stored = takeover.store_owner_reply(
-                conn,
-                owner.business_id,
-                str(conversation_id),
-                request.form.get("text", ""),
-                owner.phone,
-            )
+            if request.form.get("template"):  # the window has closed: a template, not text
+                stored = takeover.store_owner_template(
+                    conn,
+                    owner.business_id,
+                    str(conversation_id),
+                    request.form["template"],
+                    {k.removeprefix("var_"): v for k, v in request.form.items() if k[:4] == "var_"},
+                    owner.phone,
+                )
+            else:
+                stored = takeover.store_owner_reply(
+                    conn,
+                    owner.business_id,
+                    str(conversation_id),
+                    request.form.get("text", ""),
+                    owner.phone,
+                )
     except (takeover.NotTakenOver, takeover.ReplyInvalid) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".thread", conversation_id=conversation_id))
@@ -126,6 +153,25 @@ def reply(conversation_id: UUID) -> Response:
         abort(404)
     _deliver(owner.business_id, str(conversation_id))
     return redirect(url_for(".thread", conversation_id=conversation_id) + "#composer")
+
+
+@bp.route("/<uuid:conversation_id>/consent", methods=["POST"])
+def record_consent(conversation_id: UUID) -> Response:
+    """The customer told the owner (in the shop, on a call) to stop or to start updates."""
+    with owner_transaction() as conn:
+        conversation = _conversation(conn, conversation_id)
+        kind = CONSENT_KINDS.get(request.form.get("kind", ""))
+        if kind is None:
+            abort(400)
+        consent.record_consent(
+            conn,
+            business_id=str(conversation["business_id"]),
+            customer_phone=conversation["customer_phone"],
+            kind=kind,
+            source="dashboard",
+        )
+    flash(CONSENT_RECORDED[kind])
+    return redirect(url_for(".thread", conversation_id=conversation_id))
 
 
 @bp.route("/<uuid:conversation_id>/retry", methods=["POST"])

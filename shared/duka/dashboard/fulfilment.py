@@ -13,9 +13,11 @@ from uuid import UUID
 from duka.db.pool import Connection
 from duka.errors import Rejected
 from duka.outbound import queue_reply
+from duka.whatsapp_templates import template_metadata
 
 REQUIRED_BEFORE = {"shipped": "pending", "delivered": "shipped"}
 STAMP_COLUMN = {"shipped": "shipped_at", "delivered": "delivered_at"}
+TEMPLATE = {"shipped": "order_dispatched", "delivered": "order_delivered"}
 
 NOTICES = {
     ("shipped", "en"): "📦 Good news{name}! Your order from {shop} ({items}) is on its way.",
@@ -80,6 +82,7 @@ def advance_fulfilment(
     ).fetchone()
     if conversation is None:
         return FulfilmentUpdate(changed=True, conversation_id=None)
+    items = _items_summary(conn, order)
     queue_reply(
         conn,
         business_id=business_id,
@@ -88,11 +91,19 @@ def advance_fulfilment(
             target,
             conversation["language"] or "en",
             conversation["shop"],
-            _items_summary(conn, order),
+            items,
             conversation["customer_name"],
         ),
         role="system",
-        metadata={"notice": f"order_{target}", "order_id": str(order_id)},
+        metadata={
+            "notice": f"order_{target}",
+            "order_id": str(order_id),
+            "proactive": True,
+            # what goes instead once the customer's 24-hour window has closed
+            "template": template_metadata(
+                TEMPLATE[target], {"1": conversation["shop"], "2": items}
+            ),
+        },
     )
     return FulfilmentUpdate(changed=True, conversation_id=str(conversation["id"]))
 

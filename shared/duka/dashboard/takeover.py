@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from duka.dashboard.composer import owner_templates
 from duka.db.pool import Connection
 from duka.errors import Rejected
 from duka.outbound import MAX_WHATSAPP_CHARS, queue_reply
-from duka.store import conversations, messages
+from duka.store import consent, conversations, messages
+from duka.whatsapp_templates import template_metadata
+
+MAX_TEMPLATE_VARIABLE_CHARS = 200
+OPTED_OUT_TEMPLATE = (
+    "This customer replied STOP, so templates can't be sent to them. They get your reply when "
+    "they write to the shop again."
+)
 
 
 class NotTakenOver(Rejected):
@@ -67,6 +75,46 @@ def store_owner_reply(
         answers=unanswered,
         role="owner",
         metadata={"owner_phone": owner_phone},
+    )
+
+
+def store_owner_template(
+    conn: Connection,
+    business_id: str,
+    conversation_id: str,
+    name: str,
+    variables: dict[str, str],
+    owner_phone: str,
+) -> str | None:
+    """Store an approved template to send once the 24-hour window has closed (free text would
+    not be delivered); the stored text is what the customer reads."""
+    template = next((t for t in owner_templates() if t.name == name), None)
+    if template is None:
+        raise ReplyInvalid("Choose one of the templates.")
+    filled = {key: variables.get(key, "").strip() for key in template.samples}
+    if not all(filled.values()):
+        raise ReplyInvalid("Fill in every blank of the template.")
+    if any(len(value) > MAX_TEMPLATE_VARIABLE_CHARS for value in filled.values()):
+        raise ReplyInvalid(f"Each blank is at most {MAX_TEMPLATE_VARIABLE_CHARS} characters.")
+    conversation = conversations.lock_conversation(conn, conversation_id)
+    if conversation is None:
+        return None
+    if conversation["status"] != "handed_over":
+        raise NotTakenOver("Press “Take over” first, so the agent stops replying in this chat.")
+    if consent.opted_out(conn, business_id, conversation["customer_phone"]):
+        raise ReplyInvalid(OPTED_OUT_TEMPLATE)
+    language = template.language_for((conversation["metadata"] or {}).get("language"))
+    return queue_reply(
+        conn,
+        business_id=business_id,
+        conversation_id=conversation_id,
+        text=template.render(language, filled),
+        role="owner",
+        metadata={
+            "owner_phone": owner_phone,
+            "template": {**template_metadata(name, filled), "language": language},
+            "proactive": True,  # the customer has not written for a day: not a direct reply
+        },
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from duka.dashboard.formatting import kes
 from duka.db.pool import Connection
+from duka.store.message_status import MessageStatus, latest_for
 
 MAX_MESSAGES = 200
 MIN_NAME_LENGTH = 4  # shorter product names would match ordinary words
@@ -31,6 +32,7 @@ class Entry:
     products: list[ShownProduct] = field(default_factory=list)
     marker: str = ""
     tone: str = ""  # marker colour: "ok", "bad", "info"
+    receipt: MessageStatus | None = None  # a sent message's best delivery status (its ticks)
 
 
 def _messages(conn: Connection, conversation_id: str, limit: int) -> list[dict[str, Any]]:
@@ -123,14 +125,17 @@ def payment_markers(conn: Connection, conversation_id: str) -> list[Entry]:
 
 def conversation_timeline(conn: Connection, conversation_id: str) -> list[Entry]:
     catalogue = _catalogue(conn)
+    rows = _messages(conn, conversation_id, MAX_MESSAGES)
+    receipts = latest_for(conn, [str(m["id"]) for m in rows if m["role"] != "customer"])
     entries = [
         Entry(
             m["created_at"],
             "message",
             message=m,
             products=products_named(m["content"], catalogue) if m["role"] == "agent" else [],
+            receipt=receipts.get(str(m["id"])),
         )
-        for m in _messages(conn, conversation_id, MAX_MESSAGES)
+        for m in rows
     ]
     entries.extend(payment_markers(conn, conversation_id))
     return sorted(entries, key=lambda e: e.at)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from duka.orchestrator import payer_confirmation as payer
 from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
+from duka.orchestrator.interactive import (
+    Interactive,
+    address_buttons,
+    greeting_buttons,
+    payment_failed_buttons,
+)
 from duka.orchestrator.shopping import Turn
 from duka.orchestrator.state import Delivery
 from duka.orchestrator.templates import PAYMENT_WORDS, cart_lines, kes, lang_key, say
@@ -37,6 +44,7 @@ def checkout(
         deps.state.awaiting = "delivery_address"
         facts.allow(cart.total)
         facts.draft = cart_lines(cart, turn.language) + "\n" + say("ask_address", turn.language)
+        facts.interactive = offered_addresses(deps, turn.language)
         return facts
     pay_phone = deps.state.pay_phone
     try:
@@ -138,7 +146,19 @@ def delivery_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 def ask_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     deps.state.awaiting = "delivery_address"
     facts.draft = say("ask_address", turn.language)
+    facts.interactive = offered_addresses(deps, turn.language)
     return facts
+
+
+def pickup_offered_by(business: dict[str, Any]) -> bool:
+    """The owner allows collecting orders at the shop (Settings → shop → pickup)."""
+    return bool(((business.get("settings") or {}).get("shop") or {}).get("pickup"))
+
+
+def offered_addresses(deps: TurnDeps, language: str) -> Interactive | None:
+    """Buttons for the address question: the last order's address, or pickup at the shop."""
+    has_last = deps.state.last_delivery is not None
+    return address_buttons(language, has_last=has_last, pickup=pickup_offered_by(deps.business))
 
 
 def unsupported_media(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
@@ -205,6 +225,7 @@ def payment_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     else:
         key = _CLOSED.get(status, "payment_expired")
         facts.draft = say(key, turn.language, total=kes(amount))
+        facts.interactive = payment_failed_buttons(str(order["id"]), turn.language)
     return facts
 
 
@@ -228,6 +249,7 @@ def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 def greeting(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     name = deps.conversation.get("customer_name")
     facts.use_llm = True
+    facts.interactive = greeting_buttons(turn.language)
     if deps.agent.get("greeting"):  # the owner's own words come first
         facts.draft = str(deps.agent["greeting"])
         return facts

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from duka.orchestrator.interactive import Interactive
 
 
 class ShownProduct(BaseModel):
@@ -61,6 +64,8 @@ class Facts:
     fabrics: set[str] | None = None  # product questions: the only fabrics a reply may name
     media_urls: list[str] = field(default_factory=list)
     extra_messages: list[dict[str, Any]] = field(default_factory=list)  # e.g. owner alerts
+    # The reply's choices as a WhatsApp list or buttons; the draft keeps them as text.
+    interactive: Interactive | None = None
 
     def allow(self, *amounts: Decimal | int | float | None) -> None:
         for amount in amounts:

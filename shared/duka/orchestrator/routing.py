@@ -35,7 +35,7 @@ _ASKED_AGAIN = frozenset(
     {"checkout_confirmation", "delivery_address", "payment_phone", "size", confirmation.AWAITING}
 )
 # Intents that leave the wait exactly as it is: its question is being asked.
-_KEEPS_WAIT = frozenset({"ask_again", "confirm_action"})
+_KEEPS_WAIT = frozenset({"ask_again", "confirm_action", "tap_stale"})
 _FEW_WORDS = 2  # an unsure reading this short is no request of its own while the agent waits
 _DIGIT = re.compile(r"\d")
 # "38", "ya 38", "in 40": a bare number answering "which size?".

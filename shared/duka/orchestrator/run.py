@@ -24,17 +24,20 @@ from duka.orchestrator import (
     product_answers,
     shop_flow,
     shopping,
+    tap_flow,
     voice,
 )
 from duka.orchestrator.compose import compose
 from duka.orchestrator.deps import TurnDeps, utc_now
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.intents import Classification
+from duka.orchestrator.interactive import Interactive
 from duka.orchestrator.language import spoken_language
 from duka.orchestrator.model_decision import Decided, decide, should_decide
 from duka.orchestrator.routing import clear_stale_wait, route_message
 from duka.orchestrator.shopping import Turn
 from duka.orchestrator.state import ConversationState
+from duka.orchestrator.taps import route_tap, tap_of
 from duka.orchestrator.templates import say
 from duka.orchestrator.tools.customers import get_customer_profile, update_customer_profile
 from duka.orchestrator.tools.memory import get_conversation_summary, search_memories
@@ -73,6 +76,14 @@ HANDLERS: dict[str, Handler] = {
     "ask_again": confirmation.ask_again,
     "declined": confirmation.declined,
     "action_expired": confirmation.expired_action,
+    # Reached only by a tap on a button or list row (taps.py).
+    "browse": tap_flow.browse,
+    "edit_cart": tap_flow.edit_cart,
+    "retry_payment": tap_flow.retry_payment,
+    "same_address": tap_flow.same_address,
+    "pickup": tap_flow.pickup,
+    "other_ways_to_pay": tap_flow.other_ways_to_pay,
+    "tap_stale": tap_flow.stale,
 }
 
 
@@ -86,6 +97,7 @@ class TurnResult:
     media_urls: list[str] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
     extra_messages: list[dict[str, Any]] = field(default_factory=list)
+    interactive: Interactive | None = None  # the reply's choices as a list or buttons
 
 
 def is_photo(attachment: dict[str, Any]) -> bool:
@@ -135,9 +147,15 @@ def run_turn(
         if a.get("url") and not voice.is_voice_note(a)
     ]
     photos = [a["url"] for a in attachments if is_photo(a)]
-    routed = route_message(text, bool(photos), state, now=clock())
+    tap = tap_of(inbound)
+    if tap is not None:  # a button or list row: its payload decides, checked against the state
+        pickup = flow.pickup_offered_by(business)
+        routed = route_tap(conn, str(conversation["id"]), state, tap, pickup_offered=pickup)
+    else:
+        routed = route_message(text, bool(photos), state, now=clock())
     classification = routed.classification
-    spoken = spoken_language(text, written_names(state, classification))
+    # A tap's title is our own words: the conversation keeps its language.
+    spoken = None if tap else spoken_language(text, written_names(state, classification))
     state.language = reply_language(
         spoken.value if spoken else state.language or "en",
         (business.get("settings") or {}).get("agent", {}).get("languages"),
@@ -207,6 +225,7 @@ def run_turn(
         "turn_ms": round((time.perf_counter() - started) * 1000, 1),
         "answered": len(inbound),
         "shown": [p.id for p in facts.products],
+        **({"tapped": tap["payload"]} if tap else {}),
     }
     log(
         logger,
@@ -217,4 +236,6 @@ def run_turn(
         stage="orchestrator",
         **record,
     )
-    return TurnResult(composed.text, facts.media_urls, record, facts.extra_messages)
+    return TurnResult(
+        composed.text, facts.media_urls, record, facts.extra_messages, facts.interactive
+    )

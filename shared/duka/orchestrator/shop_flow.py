@@ -132,6 +132,15 @@ class _Answer:
         self._line("pay_prompt")
 
 
+def payment_methods(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
+    """The shop's ways to pay, as `shop_question` answers them ("Other ways to pay" tapped)."""
+    answer = _Answer(turn, deps.business.get("settings") or {})
+    answer.payment_methods()
+    facts.notes += answer.lines
+    facts.draft = "\n".join(answer.lines)
+    return facts
+
+
 def shop_question(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     answer = _Answer(turn, deps.business.get("settings") or {})
     answerers: dict[str, Callable[[], None]] = {

@@ -17,6 +17,7 @@ from duka.orchestrator.cart_model import CartItem
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import Entities, normalize
 from duka.orchestrator.facts import Facts, ShownProduct
+from duka.orchestrator.interactive import pay_buttons, product_list, size_list
 from duka.orchestrator.templates import cart_lines, describe_item, product_lines, say
 from duka.orchestrator.tools.cart import (
     OutOfStock,
@@ -68,6 +69,7 @@ def show_results(
         return facts
     remember_shown(deps, products)
     facts.products = products
+    facts.interactive = product_list(products, turn.language)
     facts.allow(*(p.price for p in products))
     facts.draft = "\n".join(
         [say(header_key, turn.language), product_lines(products), say("pick_hint", turn.language)]
@@ -189,6 +191,8 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         deps.state.pending_add = item
         deps.state.awaiting = "size"
         facts.draft = say("which_size", turn.language, item=item.name, sizes=", ".join(sizes))
+        in_stock = sizes_in_stock(deps, product, sizes)
+        facts.interactive = size_list(item.id, in_stock, turn.language) if in_stock else None
         return facts
     colors = (product.get("attrs") or {}).get("colors") or []
     color = (
@@ -229,7 +233,19 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
             say("checkout_prompt", turn.language),
         ]
     )
+    facts.interactive = pay_buttons(turn.language)
     return facts
+
+
+def sizes_in_stock(deps: TurnDeps, product: dict[str, Any], sizes: list[str]) -> list[str]:
+    """The product's sizes with stock left (all of them when stock is not kept per size)."""
+    if int(product["stock"]) <= 0:
+        return []
+    stock = product_store.size_stock(deps.conn, str(product["id"]))
+    per_size = {size.upper(): count for size, count in stock.items()}
+    if not per_size:
+        return sizes
+    return [s for s in sizes if per_size.get(s.upper(), 0) > 0]
 
 
 _NAME_WORD = re.compile(r"[a-z]{3,}")
@@ -336,6 +352,7 @@ def view_cart(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if cart.items:
         facts.draft += "\n" + say("checkout_prompt", turn.language)
         deps.state.awaiting = "checkout_confirmation"  # so "ee" / "yes" answers it
+        facts.interactive = pay_buttons(turn.language)
     return facts
 
 

@@ -351,6 +351,41 @@ TEXT: dict[str, dict[str, str]] = {
         "sw": "Pole, siwezi kusikiliza voice note sasa hivi. Tafadhali andika ujumbe wako, "
         "au tuma picha ya unachotafuta.",
     },
+    # Interactive replies and taps (interactive.py, taps.py, tap_flow.py). Button titles stay
+    # within WhatsApp's 20 characters, list labels within 20, list titles within 24.
+    "btn_see_items": {"en": "See items", "sw": "Ona bidhaa"},
+    "btn_sizes": {"en": "sizes", "sw": "size"},
+    "btn_choose_size": {"en": "Choose size", "sw": "Chagua size"},
+    "btn_pay": {"en": "Pay with M-Pesa", "sw": "Lipa kwa M-Pesa"},
+    "btn_edit_cart": {"en": "Edit cart", "sw": "Badilisha cart"},
+    "btn_browse": {"en": "Browse", "sw": "Angalia bidhaa"},
+    "btn_my_order": {"en": "My order", "sw": "Oda yangu"},
+    "btn_person": {"en": "Talk to a person", "sw": "Ongea na mtu"},
+    "btn_retry": {"en": "Try again", "sw": "Jaribu tena"},
+    "btn_pay_ways": {"en": "Other ways to pay", "sw": "Njia nyingine"},
+    "btn_same_address": {"en": "Same as last time", "sw": "Kama mara iliyopita"},
+    "btn_pickup": {"en": "Pick up at the shop", "sw": "Nitachukua dukani"},
+    "tap_stale": {
+        "en": "Sorry, that option is no longer available.",
+        "sw": "Pole, chaguo hilo halipatikani tena.",
+    },
+    "edit_cart_hint": {
+        "en": "To change it, reply e.g. 'make it 2' or 'remove it'.",
+        "sw": "Kubadilisha, jibu mfano 'weka 2' au 'toa hiyo'.",
+    },
+    # Consent (duka/consent.py): the one confirmation of STOP / ACHA and START / ANZA.
+    "opted_out": {
+        "en": "Done: {shop} won't send you order updates or offers any more. We'll still "
+        "answer whenever you write to us. Reply START to get them again.",
+        "sw": "Sawa: {shop} haitakutumia tena taarifa za oda wala matangazo. Bado tutakujibu "
+        "ukituandikia. Jibu ANZA kuzipata tena.",
+    },
+    "opted_in": {
+        "en": "You're subscribed: {shop} will send you order updates and offers. Reply STOP "
+        "any time to stop them.",
+        "sw": "Umejiunga: {shop} itakutumia taarifa za oda na matangazo. Jibu ACHA wakati "
+        "wowote kuzisimamisha.",
+    },
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).

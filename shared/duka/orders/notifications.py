@@ -16,9 +16,11 @@ from duka.config import ConfigError
 from duka.db.pool import Connection, tenant_transaction
 from duka.llm import LLMUnavailable
 from duka.logs import log
+from duka.orchestrator.interactive import payment_failed_buttons
 from duka.orders import store
 from duka.outbound import deliver_pending, queue_reply
 from duka.payments import FailureReason, failure_message
+from duka.whatsapp_templates import template_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -129,12 +131,18 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
             received=kes(received if received is not None else order["amount"]),
             total=kes(order["amount"]),
         )
+    metadata: dict[str, Any] = {"kind": f"payment_{kind}", "order_id": order_id, "proactive": True}
+    if kind == "paid":  # outside the 24-hour window only the approved template can go
+        metadata["template"] = _paid_template(conn, order, items)
+    if kind in ("failed", "expired"):  # the same order can be prompted again: offer it
+        buttons = payment_failed_buttons(order_id, language)
+        metadata["interactive"] = buttons.to_metadata(text)
     queue_reply(
         conn,
         business_id=business_id,
         conversation_id=conversation_id,
         text=text,
-        metadata={"kind": f"payment_{kind}", "order_id": order_id},
+        metadata=metadata,
     )
     store.set_notified(conn, order_id, state)
     log(
@@ -183,6 +191,24 @@ def _paid_text(order: Mapping[str, Any], items: list[dict[str, Any]], language: 
     paid = order["amount_received"] if order["amount_received"] is not None else order["amount"]
     return _TEXT["paid"][language].format(
         lines="\n".join(lines), total=kes(paid), receipt=receipt, delivery=when
+    )
+
+
+def _paid_template(
+    conn: Connection, order: Mapping[str, Any], items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    shop = conn.execute(
+        "SELECT name FROM businesses WHERE id = %s", (order["business_id"],)
+    ).fetchone()
+    paid = order["amount_received"] if order["amount_received"] is not None else order["amount"]
+    bought = ", ".join(_item_label(item) for item in items)
+    return template_metadata(
+        "order_paid",
+        {
+            "1": shop["name"] if shop else "the shop",
+            "2": bought if len(bought) <= 200 else bought[:199] + "…",
+            "3": kes(paid),
+        },
     )
 
 

@@ -28,9 +28,14 @@ def insert_inbound(
     content: str,
     attachments: list[dict[str, Any]],
     profile_name: str | None,
+    tap: dict[str, str] | None = None,
 ) -> StoredInbound:
-    """Store a customer message; a repeated MessageSid returns the stored one unchanged."""
-    metadata = {"profile_name": profile_name} if profile_name else {}
+    """Store a customer message; a repeated MessageSid returns the stored one unchanged.
+
+    `tap` is a button or list row the customer tapped: {"payload", "title"}."""
+    metadata: dict[str, Any] = {"profile_name": profile_name} if profile_name else {}
+    if tap:
+        metadata["tap"] = tap
     row = conn.execute(
         "INSERT INTO messages (business_id, conversation_id, role, content, attachments,"
         " external_id, metadata) VALUES (%s, %s, 'customer', %s, %s, %s, %s)"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
 from werkzeug.wrappers import Request, Response
 
+WHATSAPP_WEBHOOK = "/webhook/whatsapp"
 _HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -23,9 +24,18 @@ _HOP_BY_HOP = {
 
 class Gateway:
     """Routes by path prefix to upstream servers, passing body and headers through (plus
-    `X-Forwarded-For`, as Google's front end sets it)."""
+    `X-Forwarded-For`, as Google's front end sets it).
 
-    def __init__(self, routes: dict[str, str]) -> None:
+    `on_whatsapp_inbound(customer, business)` is told of each WhatsApp message the webhook
+    accepted: the Twilio sandbox's view of who wrote when (the 24-hour window).
+    """
+
+    def __init__(
+        self,
+        routes: dict[str, str],
+        on_whatsapp_inbound: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.on_whatsapp_inbound = on_whatsapp_inbound
         # Longest prefix first so /webhook/paylink wins over /webhook.
         self.routes = sorted(routes.items(), key=lambda item: -len(item[0]))
         # No cookie jar: one browser's session cookie must never be replayed for another.
@@ -66,5 +76,12 @@ class Gateway:
         out_headers = [
             (k, v) for k, v in proxied.headers.multi_items() if k.lower() not in _HOP_BY_HOP
         ]
+        if (
+            self.on_whatsapp_inbound is not None
+            and request.method == "POST"
+            and request.path == WHATSAPP_WEBHOOK
+            and proxied.is_success
+        ):
+            self.on_whatsapp_inbound(request.form.get("From", ""), request.form.get("To", ""))
         response = Response(proxied.content, status=proxied.status_code, headers=out_headers)
         return response(environ, start_response)

@@ -60,7 +60,10 @@ def serve(config: dict[str, Any]) -> None:
     twilio.start(port=config["twilio_port"])
     _start_payment_sandboxes(config)
     gateway = make_server(
-        "127.0.0.1", config["gateway_port"], Gateway(config["routes"]), threaded=True
+        "127.0.0.1",
+        config["gateway_port"],
+        Gateway(config["routes"], on_whatsapp_inbound=twilio.note_inbound),
+        threaded=True,
     )
     if config.get("scheduler_interval"):
         threading.Thread(

@@ -1,0 +1,139 @@
+"""The WhatsApp templates: what a boutique may send a customer (or an owner) outside the 24-hour
+window, registered with Twilio's Content API and approved by WhatsApp.
+
+A proactive message names one in `metadata["template"] = {"name": <key of TEMPLATES>,
+"variables": {"1": ..., ...}}`; delivery sends it as a template only when the window has
+closed (inside it the message's own, richer text goes). WhatsApp refuses a template body that
+starts or ends with a variable or has two side by side, so each body has words around them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Category = Literal["UTILITY", "AUTHENTICATION"]
+LANGUAGES = ("en", "sw")
+SIGN_IN_CODE = "sign_in_code"
+SIGN_IN_CODE_MINUTES = 10
+_VARIABLE = re.compile(r"\{\{(\d+)\}\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    category: Category
+    bodies: dict[str, str]  # language → body with {{1}}, {{2}}…
+    samples: dict[str, str]  # a sample value per variable, which WhatsApp's review requires
+    languages: tuple[str, ...] = field(default=LANGUAGES)
+
+    def friendly_name(self, language: str) -> str:
+        """WhatsApp template names: lowercase letters, digits and underscores."""
+        return f"duka_{self.name}_{language}"
+
+    def language_for(self, wanted: str | None) -> str:
+        return wanted if wanted in self.languages else self.languages[0]
+
+    def types(self, language: str) -> dict[str, Any]:
+        if self.category == "AUTHENTICATION":
+            return {
+                "whatsapp/authentication": {
+                    "add_security_recommendation": True,
+                    "code_expiration_minutes": SIGN_IN_CODE_MINUTES,
+                    "actions": [{"type": "COPY_CODE", "copy_code_text": "Copy code"}],
+                }
+            }
+        return {"twilio/text": {"body": self.bodies[language]}}
+
+    def definition(self, language: str) -> dict[str, Any]:
+        """The Content API create body."""
+        return {
+            "friendly_name": self.friendly_name(language),
+            "language": language,
+            "variables": self.samples,
+            "types": self.types(language),
+        }
+
+    def render(self, language: str, variables: dict[str, str]) -> str:
+        """The text the recipient reads once the variables are filled in."""
+        if self.category == "AUTHENTICATION":
+            return (
+                f"{variables.get('1', '')} is your verification code. For your security, do not "
+                f"share this code.\nThis code expires in {SIGN_IN_CODE_MINUTES} minutes."
+            )
+        return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), self.bodies[language])
+
+
+def digest(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+
+def _utility(name: str, en: str, sw: str, samples: dict[str, str]) -> Template:
+    return Template(name=name, category="UTILITY", bodies={"en": en, "sw": sw}, samples=samples)
+
+
+_ORDER = {"1": "Mama Mboga Boutique", "2": "Denim Jacket M ×1"}
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        _utility(
+            "order_paid",
+            "Payment received for your order from {{1}}: {{2}}, total {{3}}. We will tell you "
+            "when it is on its way.",
+            "Malipo ya oda yako kutoka {{1}} yamepokelewa: {{2}}, jumla {{3}}. Tutakujulisha "
+            "ikiwa njiani.",
+            {**_ORDER, "3": "KES 2,500"},
+        ),
+        _utility(
+            "order_dispatched",
+            "Good news! Your order from {{1}} ({{2}}) is on its way.",
+            "Habari njema! Oda yako kutoka {{1}} ({{2}}) iko njiani.",
+            _ORDER,
+        ),
+        _utility(
+            "order_out_for_delivery",
+            "Your order from {{1}} ({{2}}) is out for delivery today. Please keep your phone on.",
+            "Oda yako kutoka {{1}} ({{2}}) inaletwa leo. Tafadhali weka simu yako wazi.",
+            _ORDER,
+        ),
+        _utility(
+            "order_delivered",
+            "Your order from {{1}} ({{2}}) has been delivered. Thank you for shopping with us!",
+            "Oda yako kutoka {{1}} ({{2}}) imefika. Asante kwa kununua nasi!",
+            _ORDER,
+        ),
+        _utility(
+            "payment_reminder",
+            "Your order from {{1}} ({{2}}) of {{3}} is waiting for payment. Reply to this "
+            "message to pay with M-Pesa.",
+            "Oda yako kutoka {{1}} ({{2}}) ya {{3}} inasubiri malipo. Jibu ujumbe huu ili "
+            "ulipe kwa M-Pesa.",
+            {**_ORDER, "3": "KES 2,500"},
+        ),
+        _utility(
+            "back_in_stock",
+            "Good news! {{1}} is back in stock at {{2}}. Reply to this message to order it.",
+            "Habari njema! {{1}} imerudi dukani {{2}}. Jibu ujumbe huu ili uiagize.",
+            {"1": "Denim Jacket", "2": "Mama Mboga Boutique"},
+        ),
+        Template(
+            name=SIGN_IN_CODE,
+            category="AUTHENTICATION",
+            bodies={},
+            samples={"1": "12345678"},
+            languages=("en",),
+        ),
+    )
+}
+
+
+def template_metadata(name: str, variables: dict[str, str]) -> dict[str, Any]:
+    """`metadata["template"]` for a queued message (checked here so a typo fails at once)."""
+    template = TEMPLATES[name]
+    missing = set(template.samples) - set(variables)
+    if missing:
+        raise ValueError(f"template {name} needs variables {sorted(missing)}")
+    return {"name": name, "variables": {k: str(v) for k, v in variables.items()}}
