@@ -53,6 +53,7 @@ def test_outside_the_window_the_owner_sends_a_template_not_free_text(owner, shop
     assert "The 24-hour window has closed" in page
     assert 'name="text"' not in page and 'value="order_dispatched"' in page
     assert 'value="sign_in_code"' not in page  # the owners' code template is not offered
+    assert 'value="owner_alert"' not in page  # nor the owner-alert template
 
     owner.post(
         f"/dashboard/conversations/{chat}/reply",

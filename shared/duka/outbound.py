@@ -157,7 +157,7 @@ def _deliver_one(
         messages.mark_failed(conn, message_id, OPTED_OUT)
         log(logger, logging.INFO, "proactive message not sent: the customer opted out", **ids)
         return
-    outside = to_number == conversation["customer_phone"] and _outside_window(conversation)
+    outside = _outside_window(conn, business_id, conversation, to_number)
     if outside and not message["metadata"].get("template"):
         _give_up(conn, message, OUTSIDE_WINDOW, ids)  # never free text outside the window
         return
@@ -291,9 +291,17 @@ def _content_to_send(
         return None
 
 
-def _outside_window(conversation: dict[str, Any]) -> bool:
-    last = conversation.get("last_customer_message_at")
-    return last is not None and datetime.now(UTC) - last > SESSION_WINDOW
+def _outside_window(
+    conn: Connection, business_id: str, conversation: dict[str, Any], to_number: str
+) -> bool:
+    """Whether WhatsApp would refuse free text to `to_number`. Another number (the owner, for
+    an alert) has its own window: open only if it wrote to the shop's number in 24 hours, which
+    its own conversation with the shop records."""
+    if to_number == conversation["customer_phone"]:
+        last = conversation.get("last_customer_message_at")
+        return last is not None and datetime.now(UTC) - last > SESSION_WINDOW
+    last = conversations.last_message_from(conn, business_id, to_number)
+    return last is None or datetime.now(UTC) - last > SESSION_WINDOW
 
 
 def _give_up(conn: Connection, message: dict[str, Any], error: str, ids: dict[str, str]) -> None:

@@ -126,6 +126,7 @@ def answer_conversation(business_id: str, conversation_id: str) -> None:
                 text=extra["text"],
                 role=extra.get("role", "system"),
                 to=extra["to"],
+                metadata={"template": extra["template"]} if extra.get("template") else None,
             )
 
 

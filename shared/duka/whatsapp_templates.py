@@ -18,6 +18,7 @@ from typing import Any, Literal
 Category = Literal["UTILITY", "AUTHENTICATION"]
 LANGUAGES = ("en", "sw")
 SIGN_IN_CODE = "sign_in_code"
+OWNER_ALERT = "owner_alert"
 SIGN_IN_CODE_MINUTES = 10
 _VARIABLE = re.compile(r"\{\{(\d+)\}\}")
 
@@ -29,6 +30,7 @@ class Template:
     bodies: dict[str, str]  # language → body with {{1}}, {{2}}…
     samples: dict[str, str]  # a sample value per variable, which WhatsApp's review requires
     languages: tuple[str, ...] = field(default=LANGUAGES)
+    to_owner: bool = False  # sent to the shop owner's phone, never offered for a customer
 
     def friendly_name(self, language: str) -> str:
         """WhatsApp template names: lowercase letters, digits and underscores."""
@@ -76,6 +78,7 @@ def _utility(name: str, en: str, sw: str, samples: dict[str, str]) -> Template:
 
 
 _ORDER = {"1": "Mama Mboga Boutique", "2": "Denim Jacket M ×1"}
+_PAYMENT = {"1": "Mama Mboga Boutique", "2": "KES 2,500"}
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
@@ -119,6 +122,54 @@ TEMPLATES: dict[str, Template] = {
             "Habari njema! {{1}} imerudi dukani {{2}}. Jibu ujumbe huu ili uiagize.",
             {"1": "Denim Jacket", "2": "Mama Mboga Boutique"},
         ),
+        # Payment notices other than "paid": {{1}} shop, {{2}} the order's total, then what to do.
+        _utility(
+            "payment_failed",
+            "Your M-Pesa payment for your order from {{1}} ({{2}}) did not go through. Reply "
+            "to this message to try again or to pay another way.",
+            "Malipo yako ya M-Pesa kwa oda yako kutoka {{1}} ({{2}}) hayakukamilika. Jibu "
+            "ujumbe huu ili ujaribu tena au ulipe kwa njia nyingine.",
+            _PAYMENT,
+        ),
+        _utility(
+            "payment_expired",
+            "Your order from {{1}} ({{2}}) has expired because the M-Pesa payment was not "
+            "completed, so the items are back on the shelf. Reply to this message if you would "
+            "still like them.",
+            "Oda yako kutoka {{1}} ({{2}}) imepitwa na muda kwa sababu malipo ya M-Pesa "
+            "hayakukamilika, kwa hivyo bidhaa zimerudishwa dukani. Jibu ujumbe huu kama bado "
+            "unazitaka.",
+            _PAYMENT,
+        ),
+        _utility(
+            "payment_flagged",
+            "Your order from {{1}} ({{2}}): we received your M-Pesa payment of {{3}}. The shop "
+            "will check it and get back to you shortly.",
+            "Oda yako kutoka {{1}} ({{2}}): tumepokea malipo yako ya M-Pesa ya {{3}}. Duka "
+            "litayakagua na kuwasiliana nawe hivi karibuni.",
+            {**_PAYMENT, "3": "KES 2,000"},
+        ),
+        _utility(
+            "order_cancelled",
+            "Your order from {{1}} ({{2}}) has been cancelled by the shop and the items are "
+            "back on the shelf. The shop will contact you about your M-Pesa payment of {{3}}.",
+            "Oda yako kutoka {{1}} ({{2}}) imeghairiwa na duka na bidhaa zimerudishwa dukani. "
+            "Duka litawasiliana nawe kuhusu malipo yako ya M-Pesa ya {{3}}.",
+            {**_PAYMENT, "3": "KES 2,000"},
+        ),
+        # To the owner's phone, whose own 24-hour window is usually closed. English only, like
+        # every owner alert.
+        Template(
+            name=OWNER_ALERT,
+            category="UTILITY",
+            bodies={
+                "en": "Duka alert for your shop: {{1}}. Customer: {{2}}. Open the chat on your "
+                "Duka dashboard to reply."
+            },
+            samples={"1": "a customer wants to talk to a person", "2": "+254712345678"},
+            languages=("en",),
+            to_owner=True,
+        ),
         Template(
             name=SIGN_IN_CODE,
             category="AUTHENTICATION",
@@ -128,6 +179,11 @@ TEMPLATES: dict[str, Template] = {
         ),
     )
 }
+
+
+def owner_alert(reason: str, customer_phone: str) -> dict[str, Any]:
+    """`metadata["template"]` of an owner alert: the reason line, and whose chat it is."""
+    return template_metadata(OWNER_ALERT, {"1": reason, "2": customer_phone})
 
 
 def template_metadata(name: str, variables: dict[str, str]) -> dict[str, Any]:

@@ -370,6 +370,9 @@ PROBES: dict[str, Probe] = {
         c, t.business, t.customer_phone, "Hijack"
     ),
     "lock_conversation": lambda c, t, m: conversations.lock_conversation(c, t.conversation),
+    "last_message_from": lambda c, t, m: conversations.last_message_from(
+        c, t.business, t.customer_phone
+    ),
     "note_customer_activity": lambda c, t, m: conversations.note_customer_activity(
         c, t.conversation, {"created_at": NOW, "metadata": {"profile_name": "Hijack"}}
     ),

@@ -48,8 +48,9 @@ class TemplateOffer:
 
 
 def owner_templates() -> list[Template]:
-    """The utility templates; the sign-in code template is for owners' phones only."""
-    return [t for t in TEMPLATES.values() if t.category == "UTILITY"]
+    """The utility templates for customers; the sign-in code and owner alert are for owners'
+    phones only."""
+    return [t for t in TEMPLATES.values() if t.category == "UTILITY" and not t.to_owner]
 
 
 def template_offers(conversation: dict[str, Any]) -> list[TemplateOffer]:

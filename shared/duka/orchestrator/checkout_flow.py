@@ -26,6 +26,7 @@ from duka.payments.daraja import NAIROBI
 from duka.phone import InvalidPhoneNumber, local_format, mask_local, normalize_kenyan_phone
 from duka.ratelimit import other_payer_allowed
 from duka.store.conversations import set_status
+from duka.whatsapp_templates import owner_alert
 
 
 def checkout(
@@ -240,6 +241,7 @@ def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
                 "to": owner,
                 "role": "system",
                 "text": say("owner_alert", "en", phone=deps.customer_phone, text=turn.text[:200]),
+                "template": owner_alert(say("owner_alert_reason", "en"), deps.customer_phone),
             }
         )
     facts.draft = say("handover", turn.language)

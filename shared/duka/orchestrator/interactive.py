@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from duka.errors import Misconfigured
 from duka.orchestrator.facts import ShownProduct
 from duka.orchestrator.templates import kes, say
 
@@ -43,7 +44,7 @@ ACTIONS = frozenset(
 )
 
 
-class LimitExceeded(ValueError):
+class LimitExceeded(Misconfigured):
     """An interactive message that WhatsApp would refuse (a developer mistake)."""
 
 

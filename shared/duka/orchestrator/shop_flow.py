@@ -21,6 +21,7 @@ from duka.orchestrator.shopping import Turn
 from duka.orchestrator.templates import TOPIC_NAMES, kes, lang_key, say
 from duka.orders.delivery import delivery_fee, delivery_fees, delivery_zone
 from duka.phone import InvalidPhoneNumber, local_format
+from duka.whatsapp_templates import owner_alert
 
 
 def complaint(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
@@ -34,6 +35,7 @@ def complaint(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
                 "text": say(
                     "owner_complaint", "en", phone=deps.customer_phone, text=turn.text[:200]
                 ),
+                "template": owner_alert(say("owner_complaint_reason", "en"), deps.customer_phone),
             }
         )
     facts.draft = say("complaint", turn.language)

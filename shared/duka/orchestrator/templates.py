@@ -203,6 +203,9 @@ TEXT: dict[str, dict[str, str]] = {
         "en": 'Customer {phone} has a complaint on WhatsApp: "{text}"',
         "sw": "",
     },
+    # The reason line of the owner-alert template (outside the owner's own 24-hour window).
+    "owner_alert_reason": {"en": "a customer wants to talk to a person", "sw": ""},
+    "owner_complaint_reason": {"en": "a customer has a complaint", "sw": ""},
     "shop_location": {"en": "We're at {location}.", "sw": "Tuko {location}."},
     "shop_directions": {"en": "Directions: {directions}", "sw": "Maelekezo: {directions}"},
     "shop_hours": {"en": "Opening hours: {hours}.", "sw": "Saa za kazi: {hours}."},

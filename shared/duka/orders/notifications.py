@@ -132,8 +132,11 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
             total=kes(order["amount"]),
         )
     metadata: dict[str, Any] = {"kind": f"payment_{kind}", "order_id": order_id, "proactive": True}
-    if kind == "paid":  # outside the 24-hour window only the approved template can go
+    # Outside the 24-hour window only the approved template can go.
+    if kind == "paid":
         metadata["template"] = _paid_template(conn, order, items)
+    else:
+        metadata["template"] = _ended_template(conn, order, kind)
     if kind in ("failed", "expired"):  # the same order can be prompted again: offer it
         buttons = payment_failed_buttons(order_id, language)
         metadata["interactive"] = buttons.to_metadata(text)
@@ -194,22 +197,44 @@ def _paid_text(order: Mapping[str, Any], items: list[dict[str, Any]], language: 
     )
 
 
-def _paid_template(
-    conn: Connection, order: Mapping[str, Any], items: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _shop_name(conn: Connection, order: Mapping[str, Any]) -> str:
     shop = conn.execute(
         "SELECT name FROM businesses WHERE id = %s", (order["business_id"],)
     ).fetchone()
+    return str(shop["name"]) if shop else "the shop"
+
+
+def _paid_template(
+    conn: Connection, order: Mapping[str, Any], items: list[dict[str, Any]]
+) -> dict[str, Any]:
     paid = order["amount_received"] if order["amount_received"] is not None else order["amount"]
     bought = ", ".join(_item_label(item) for item in items)
     return template_metadata(
         "order_paid",
         {
-            "1": shop["name"] if shop else "the shop",
+            "1": _shop_name(conn, order),
             "2": bought if len(bought) <= 200 else bought[:199] + "…",
             "3": kes(paid),
         },
     )
+
+
+_ENDED_TEMPLATES = {
+    "failed": "payment_failed",
+    "expired": "payment_expired",
+    "flagged": "payment_flagged",
+    "cancelled": "order_cancelled",
+}
+
+
+def _ended_template(conn: Connection, order: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """The template of a payment that did not simply succeed: shop, total and, where money
+    arrived (flagged, cancelled), how much."""
+    variables = {"1": _shop_name(conn, order), "2": kes(order["amount"])}
+    if kind in ("flagged", "cancelled"):
+        received = store.flagged_amount(conn, str(order["id"]))
+        variables["3"] = kes(received if received is not None else order["amount"])
+    return template_metadata(_ENDED_TEMPLATES[kind], variables)
 
 
 def _save_memory(conn: Connection, order: Mapping[str, Any], items: list[dict[str, Any]]) -> str:

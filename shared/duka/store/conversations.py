@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -47,6 +48,17 @@ def note_customer_activity(
     ).fetchone()
     assert row is not None
     return row
+
+
+def last_message_from(conn: Connection, business_id: str, phone: str) -> datetime | None:
+    """When `phone` last wrote to this business's number (None: never), e.g. the owner, whose
+    24-hour window decides whether an owner alert may go as free text."""
+    row = conn.execute(
+        "SELECT last_customer_message_at FROM conversations"
+        " WHERE business_id = %s AND customer_phone = %s",
+        (business_id, phone),
+    ).fetchone()
+    return row["last_customer_message_at"] if row else None
 
 
 def lock_conversation(conn: Connection, conversation_id: str) -> dict[str, Any] | None:
