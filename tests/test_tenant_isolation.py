@@ -28,6 +28,7 @@ TENANT_TABLES = [
     "owner_questions",
     "consent_events",
     "message_statuses",
+    "payments",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

@@ -19,7 +19,7 @@ from flask import Flask
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from duka.orders import reservations
+from duka.orders import ledger, reservations
 from duka.orders import store as order_store
 from duka.store import (
     businesses,
@@ -85,6 +85,7 @@ REPOSITORY_MODULES = (
     shop_knowledge,
     consent,
     message_status,
+    ledger,
 )
 
 
@@ -481,6 +482,15 @@ PROBES: dict[str, Probe] = {
     "orders_due": lambda c, t, m: order_store.orders_due(c, 0, 10000),
     "flagged_amount": lambda c, t, m: order_store.flagged_amount(c, t.order),
     "flagged_payment": lambda c, t, m: order_store.flagged_payment(c, t.order),
+    "record_stk_payment": lambda c, t, m: ledger.record_stk_payment(
+        c,
+        attempt={"id": t.attempt, "pay_phone": "+254700000001"},
+        gateway="paylink",
+        receipt="QPROBE0001",
+        amount=Decimal(1),
+    ),
+    "received": lambda c, t, m: ledger.received(c, t.order),
+    "for_order": lambda c, t, m: ledger.for_order(c, t.order),
     "accept_flagged": lambda c, t, m: order_store.accept_flagged(
         c, t.order, amount_received=None, transaction_id="X", mpesa_reference="Y"
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
+from duka.orders import ledger
 from duka.orders.payment_events import publish
 from duka.orders.resolution import Decision, NotDecidable, decide_flagged
 
@@ -96,7 +98,13 @@ def order_details(conn: Connection, order_id: UUID) -> dict[str, Any] | None:
         " FROM order_items WHERE order_id = %s ORDER BY name",
         (order_id,),
     ).fetchall()
-    return {**order, "lines": items or list(order["items"] or [])}
+    payments = ledger.for_order(conn, str(order_id))
+    return {
+        **order,
+        "lines": items or list(order["items"] or []),
+        "payments": payments,
+        "received": sum((p["amount"] for p in payments), Decimal(0)),
+    }
 
 
 @bp.route("")

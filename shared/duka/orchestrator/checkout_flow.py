@@ -22,6 +22,7 @@ from duka.orchestrator.templates import PAYMENT_WORDS, cart_lines, kes, lang_key
 from duka.orchestrator.tools.cart import get_cart
 from duka.orchestrator.tools.payments import check_payment_status, initiate_mpesa_stk
 from duka.orders.checkout import CheckoutStatus, delivery_fee, is_own_number
+from duka.orders.resend import Verdict, check_open_attempt
 from duka.payments.daraja import NAIROBI
 from duka.phone import InvalidPhoneNumber, local_format, mask_local, normalize_kenyan_phone
 from duka.ratelimit import other_payer_allowed
@@ -217,17 +218,53 @@ def payment_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if status == "paid":
         receipt = order.get("receipt") or "-"
         facts.draft = say("payment_paid", turn.language, total=kes(amount), receipt=receipt)
+    elif status == "pending" and not order["flagged"]:
+        return resend_or_wait(deps, turn, facts, order)
     elif status == "pending":
-        sent_at = order["prompt_sent_at"].astimezone(NAIROBI).strftime("%H:%M")
-        phone = mask_local(order.get("prompt_phone") or deps.customer_phone)
-        facts.draft = say(
-            "payment_pending", turn.language, total=kes(amount), time=sent_at, phone=phone
-        )
+        facts.draft = say("payment_pending", turn.language, **_prompt_details(deps, order))
     else:
         key = _CLOSED.get(status, "payment_expired")
         facts.draft = say(key, turn.language, total=kes(amount))
         facts.interactive = payment_failed_buttons(str(order["id"]), turn.language)
     return facts
+
+
+def resend_or_wait(deps: TurnDeps, turn: Turn, facts: Facts, order: dict[str, Any]) -> Facts:
+    """The open prompt of `order` (from `check_payment_status`), asked about at the gateway: a
+    new prompt at once when it is over, else wait until it times out (`duka.orders.resend`)."""
+    check = check_open_attempt(deps.business_id, str(order["id"]), deps.clock())
+    if check.verdict is Verdict.RESEND:
+        if deps.state.delivery is None:  # the same order, to the address it was going to
+            deps.state.delivery = deps.state.last_delivery
+        if deps.state.delivery is not None:
+            facts = checkout(deps, turn, facts)
+            facts.draft = say("prompt_resent", turn.language) + "\n" + facts.draft
+            return facts
+        facts.draft = say(
+            "payment_expired", turn.language, total=_prompt_details(deps, order)["total"]
+        )
+        facts.interactive = payment_failed_buttons(str(order["id"]), turn.language)
+        return facts
+    if check.verdict is Verdict.PAID:
+        return payment_status(deps, turn, facts)
+    details = _prompt_details(deps, order)
+    if check.verdict is Verdict.WAIT and check.wait_until is not None:
+        until = check.wait_until.astimezone(NAIROBI).strftime("%H:%M")
+        facts.draft = say("payment_wait", turn.language, until=until, **details)
+    elif check.verdict is Verdict.UNREACHABLE:
+        facts.draft = say("payment_check_failed", turn.language)
+    else:
+        facts.draft = say("payment_pending", turn.language, **details)
+    return facts
+
+
+def _prompt_details(deps: TurnDeps, order: dict[str, Any]) -> dict[str, str]:
+    """The order's total, and when and to which number its current prompt went."""
+    return {
+        "total": kes(Decimal(str(order["amount"]))),
+        "time": order["prompt_sent_at"].astimezone(NAIROBI).strftime("%H:%M"),
+        "phone": mask_local(order.get("prompt_phone") or deps.customer_phone),
+    }
 
 
 def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:

@@ -11,6 +11,7 @@ from duka.orchestrator.shopping import Turn, show_results, sizes_in_stock
 from duka.orchestrator.state import Delivery
 from duka.orchestrator.templates import cart_lines, product_lines, say
 from duka.orchestrator.tools.cart import get_cart, sizes_of
+from duka.orchestrator.tools.payments import check_payment_status
 from duka.orchestrator.tools.products import search_products
 from duka.orders.delivery import delivery_fee
 from duka.store import products as product_store
@@ -35,7 +36,11 @@ def edit_cart(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 
 def retry_payment(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """ "Try again" after a failed prompt: the same order, to the same address, prompted anew
-    (taps.py checked that the order is this chat's latest and that it ended unpaid)."""
+    (taps.py checked that the order is this chat's latest and that it is unpaid). While its
+    prompt is still open, the gateway is asked first (`checkout_flow.resend_or_wait`)."""
+    order = check_payment_status(deps)
+    if order is not None and order["status"] == "pending":
+        return checkout_flow.resend_or_wait(deps, turn, facts, order)
     if deps.state.delivery is None:
         deps.state.delivery = deps.state.last_delivery
     return checkout_flow.checkout(deps, turn, facts)

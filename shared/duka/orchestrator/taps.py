@@ -108,6 +108,9 @@ def _size_in_stock(conn: Connection, product_id: str, size: str) -> bool:
 
 
 def _retryable(conn: Connection, conversation_id: str, order_id: str) -> bool:
-    """The chat's latest order is this one, and its payment ended without being paid."""
+    """The chat's latest order is this one, and it is unpaid: ended, or with its prompt still
+    open (asked about at the gateway before any new prompt; not one flagged for the owner)."""
     order = order_store.latest_order(conn, conversation_id)
-    return order is not None and str(order["id"]) == order_id and order["status"] in _RETRYABLE
+    if order is None or str(order["id"]) != order_id or order["flagged"]:
+        return False
+    return order["status"] in _RETRYABLE or order["status"] == "pending"

@@ -389,6 +389,25 @@ TEXT: dict[str, dict[str, str]] = {
         "sw": "Umejiunga: {shop} itakutumia taarifa za oda na matangazo. Jibu ACHA wakati "
         "wowote kuzisimamisha.",
     },
+    # Resend (checkout_flow.resend_or_wait, duka/orders/resend.py).
+    "payment_wait": {
+        "en": "Your M-Pesa prompt for {total} went to {phone} at {time} and M-Pesa still has "
+        "it open, so I can't send another yet. Check your phone and enter your PIN. If it "
+        "hasn't come by {until}, ask me again and I'll send a new one.",
+        "sw": "Ombi la M-Pesa la {total} lilitumwa kwa {phone} saa {time} na M-Pesa bado "
+        "inalisubiri, kwa hivyo siwezi kutuma lingine sasa. Angalia simu yako uweke PIN. "
+        "Kama halijafika kufikia saa {until}, niulize tena nikutumie jipya.",
+    },
+    "prompt_resent": {
+        "en": "Your last M-Pesa prompt has ended without a payment.",
+        "sw": "Ombi lako la M-Pesa lililopita limeisha bila malipo.",
+    },
+    "payment_check_failed": {
+        "en": "I couldn't reach M-Pesa to check your last prompt, so I haven't sent another "
+        "yet. Please ask again in a minute.",
+        "sw": "Sikuweza kufikia M-Pesa kuangalia ombi lililopita, kwa hivyo sijatuma lingine "
+        "bado. Tafadhali niulize tena baada ya dakika moja.",
+    },
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.logs import log
-from duka.orders import gateway_choice, reservations, store
+from duka.orders import gateway_choice, ledger, reservations, store
 from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue, publish
 from duka.payments import (
     FailureReason,
@@ -156,6 +157,9 @@ def _apply_paid(
             f"payment {result.transaction_id or result.checkout_request_id} arrived after "
             f"attempt {attempt['attempt']} of this {order['status']} order had closed"
         )
+    # Every payment received goes into the ledger, a flagged one too: the owner sees the money.
+    shortfall = _ledger_shortfall(conn, order, attempt, result)
+    flag_reason = flag_reason or shortfall
     _record(conn, attempt, result, "flagged" if flag_reason else "paid")
     if flag_reason:
         store.flag_order(conn, order_id, flag_reason)
@@ -175,6 +179,25 @@ def _apply_paid(
     if order["conversation_id"] is not None:
         store.clear_cart(conn, str(order["conversation_id"]))
     return Applied.PAID, PaymentEvent.PAID
+
+
+def _ledger_shortfall(
+    conn: Connection, order: dict[str, Any], attempt: dict[str, Any], result: PaymentResult
+) -> str | None:
+    """Add the payment to the ledger; why the order is not paid by it, or None when the
+    payments matched to the order (each receipt once) now cover its total."""
+    receipt = result.transaction_id or result.mpesa_reference or result.checkout_request_id
+    receipt = receipt or f"attempt:{attempt['id']}"
+    amount = attempt["amount"] if result.amount_kes is None else Decimal(result.amount_kes)
+    if not ledger.record_stk_payment(
+        conn, attempt=attempt, gateway=result.gateway, receipt=receipt, amount=amount
+    ):
+        return f"M-Pesa receipt {receipt} was already counted for a payment"
+    total = Decimal(order["amount"])
+    received = ledger.received(conn, str(order["id"]))
+    if received < total:
+        return f"payments cover KES {received:,.0f} of KES {total:,.0f}"
+    return None
 
 
 def _apply_failure(

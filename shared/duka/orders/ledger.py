@@ -1,0 +1,62 @@
+"""The payments ledger: each M-Pesa payment received, once per receipt, against its order.
+
+An order's money is the sum of the payments matched to it, never a count of callbacks: the
+table's unique receipt (per boutique) and unique STK attempt make a second delivery of the same
+payment, by whatever path, add nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from duka.db.pool import Connection
+from duka.phone import mask_phone
+
+
+def record_stk_payment(
+    conn: Connection,
+    *,
+    attempt: Mapping[str, Any],
+    gateway: str,
+    receipt: str,
+    amount: Decimal,
+) -> bool:
+    """Add the payment an STK push (`attempt`: its id and the number prompted) brought in,
+    matched to the push's order. False when this receipt or this push is already in the ledger
+    (nothing is added), or the push is not the current tenant's."""
+    pay_phone = attempt.get("pay_phone")
+    row = conn.execute(
+        "INSERT INTO payments (business_id, order_id, attempt_id, gateway, receipt, amount,"
+        " payer_phone_masked, matched_by)"
+        " SELECT a.business_id, a.order_id, a.id, %s, %s, %s, %s, 'stk_push'"
+        " FROM payment_attempts a WHERE a.id = %s"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (
+            gateway,
+            receipt,
+            amount,
+            mask_phone(str(pay_phone)) if pay_phone else None,
+            str(attempt["id"]),
+        ),
+    ).fetchone()
+    return row is not None
+
+
+def received(conn: Connection, order_id: str) -> Decimal:
+    """The sum of the payments matched to the order: each receipt once."""
+    row = conn.execute(
+        "SELECT COALESCE(sum(amount), 0) AS total FROM payments WHERE order_id = %s",
+        (order_id,),
+    ).fetchone()
+    return Decimal(row["total"]) if row else Decimal(0)
+
+
+def for_order(conn: Connection, order_id: str) -> list[dict[str, Any]]:
+    """The order's payments, oldest first, for the owner's order page."""
+    return conn.execute(
+        "SELECT receipt, amount, gateway, shortcode, payer_phone_masked, matched_by, paid_at"
+        " FROM payments WHERE order_id = %s ORDER BY paid_at, created_at",
+        (order_id,),
+    ).fetchall()
