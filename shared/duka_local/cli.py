@@ -15,7 +15,7 @@ from duka.db.provision import APP_ROLE, InvalidPassword, provision_app_role
 from duka.logs import configure_logging
 from duka.phone import normalize_kenyan_phone
 from duka.store.businesses import UnknownBusiness, business_id_for_whatsapp, create_business
-from duka_local import nlu_training, owner_cli, whatsapp_cli
+from duka_local import nlu_training, owner_cli, payments_cli, whatsapp_cli
 from duka_local.chat import run_chat
 from duka_local.demo.images import write_demo_images
 from duka_local.sandbox_cli import register as register_sandbox
@@ -220,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sandbox(sub)
     owner_cli.register(sub)
+    payments_cli.register(sub)
     whatsapp_cli.register(sub)
     nlu_training.register(sub)
 

@@ -19,7 +19,8 @@ from flask import Flask
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from duka.orders import ledger, reservations
+from duka.dashboard.formatting import NAIROBI
+from duka.orders import ledger, reconciliation, reservations
 from duka.orders import store as order_store
 from duka.store import (
     businesses,
@@ -86,6 +87,7 @@ REPOSITORY_MODULES = (
     consent,
     message_status,
     ledger,
+    reconciliation,
 )
 
 
@@ -166,6 +168,12 @@ def theirs(admin_conn: Any) -> Theirs:
         " RETURNING id",
         (shop.id, order),
     ).fetchone()["id"]
+    admin_conn.execute(  # today's payment, on the payments page and in the day's report
+        "INSERT INTO payments (business_id, order_id, attempt_id, gateway, receipt, amount,"
+        " payer_phone_masked, matched_by) VALUES (%s, %s, %s, 'paylink', %s, 3000,"
+        " '+254******999', 'stk_push')",
+        (shop.id, order, attempt, f"{MARKER}-QRCPT"),
+    )
     admin_conn.execute(
         "INSERT INTO product_stock (business_id, product_id, size, stock) VALUES (%s, %s, %s, 5)",
         (shop.id, product, f"{MARKER} M"),
@@ -491,6 +499,11 @@ PROBES: dict[str, Probe] = {
     ),
     "received": lambda c, t, m: ledger.received(c, t.order),
     "for_order": lambda c, t, m: ledger.for_order(c, t.order),
+    "day_report": lambda c, t, m: reconciliation.day_report(c, datetime.now(NAIROBI).date()),
+    "record_owner_payment": lambda c, t, m: ledger.record_owner_payment(
+        c, order_id=t.order, receipt="QPROBE0002", amount=Decimal(1)
+    ),
+    "receipt_order": lambda c, t, m: ledger.receipt_order(c, "QPROBE0001"),
     "accept_flagged": lambda c, t, m: order_store.accept_flagged(
         c, t.order, amount_received=None, transaction_id="X", mpesa_reference="Y"
     ),
@@ -622,6 +635,7 @@ FORMS = {
     "products.edit": {"name": "Hijacked", "price": "1", "stock": "0"},
     "orders.update_fulfilment": {"status": "shipped"},
     "orders.decide": {"decision": "cancel"},
+    "orders.record_payment": {"code": "QHIJACK001", "amount": "1"},
     "settings.save": {"name": "Hijacked", "phone": "0711222333"},
     "settings.save_answer": {"question": "Hijacked?", "answer_en": "Hijacked"},
     "questions.answer": {"text": "Hijacked answer", "save": "yes"},

@@ -17,6 +17,7 @@ from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
 from duka.orders import ledger
+from duka.orders.owner_payments import NotConfirmable, confirm_payment
 from duka.orders.payment_events import publish
 from duka.orders.resolution import Decision, NotDecidable, decide_flagged
 
@@ -99,11 +100,15 @@ def order_details(conn: Connection, order_id: UUID) -> dict[str, Any] | None:
         (order_id,),
     ).fetchall()
     payments = ledger.for_order(conn, str(order_id))
+    received = sum((p["amount"] for p in payments), Decimal(0))
+    balance = max(Decimal(order["amount"]) - received, Decimal(0))
     return {
         **order,
         "lines": items or list(order["items"] or []),
         "payments": payments,
-        "received": sum((p["amount"] for p in payments), Decimal(0)),
+        "received": received,
+        # Prefills the owner's "paid, code …" amount: 1800, 99.5
+        "balance_input": f"{balance.normalize():f}" if balance else "",
     }
 
 
@@ -175,6 +180,38 @@ def decide(order_id: UUID) -> Response:
         abort(404)
     publish(decided.queued)  # process_payment tells the customer, once
     flash(DECIDED[decision] if decided.changed else "Already done: nothing changed.")
+    return redirect(url_for(".detail", order_id=order_id))
+
+
+@bp.route("/<uuid:order_id>/payment", methods=["POST"])
+def record_payment(order_id: UUID) -> Response:
+    """The owner saw the M-Pesa SMS (Pochi la Biashara, a personal number): "paid, code …"."""
+    owner = current_owner()
+    try:
+        with owner_transaction() as conn:
+            confirmed = confirm_payment(
+                conn,
+                owner.business_id,
+                str(order_id),
+                code=request.form.get("code", ""),
+                amount=request.form.get("amount", ""),
+            )
+    except NotConfirmable as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", order_id=order_id))
+    if confirmed is None:
+        abort(404)
+    publish(confirmed.queued)  # process_payment tells the customer, once
+    if confirmed.paid:
+        flash(
+            f"Payment {confirmed.receipt} recorded: the order is paid."
+            " The customer is told on WhatsApp."
+        )
+    else:
+        flash(
+            f"Payment {confirmed.receipt} recorded: KES {confirmed.received:,.0f} of"
+            f" KES {confirmed.total:,.0f} received, KES {confirmed.balance:,.0f} still due."
+        )
     return redirect(url_for(".detail", order_id=order_id))
 
 

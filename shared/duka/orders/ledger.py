@@ -60,3 +60,24 @@ def for_order(conn: Connection, order_id: str) -> list[dict[str, Any]]:
         " FROM payments WHERE order_id = %s ORDER BY paid_at, created_at",
         (order_id,),
     ).fetchall()
+
+
+def record_owner_payment(conn: Connection, *, order_id: str, receipt: str, amount: Decimal) -> bool:
+    """Add a payment the owner confirmed by hand (Pochi la Biashara, a personal number: no API
+    tells us), matched to the order. False when the receipt is already in the ledger (nothing
+    is added) or the order is not the current tenant's."""
+    row = conn.execute(
+        "INSERT INTO payments (business_id, order_id, gateway, receipt, amount, matched_by)"
+        " SELECT o.business_id, o.id, 'manual', %s, %s, 'owner' FROM orders o WHERE o.id = %s"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (receipt, amount, order_id),
+    ).fetchone()
+    return row is not None
+
+
+def receipt_order(conn: Connection, receipt: str) -> dict[str, Any] | None:
+    """Where the tenant's ledger already has this receipt: its order (None: money with no
+    order) and how it was matched; None when the receipt is not in the ledger."""
+    return conn.execute(
+        "SELECT order_id, matched_by FROM payments WHERE receipt = %s", (receipt,)
+    ).fetchone()
