@@ -7,11 +7,15 @@ import os
 import platform
 import statistics
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -67,3 +71,34 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[dict[str,
     home = Path(tempfile.mkdtemp(prefix="duka-bench-"))
     with applied_stack(home, extra_env=extra_env or {}, scheduler_interval=0) as env:
         yield env
+
+
+Request = Callable[[httpx.Client], httpx.Response]
+
+
+def latency_under_load(
+    concurrency: int, total: int, requests_for: Callable[[int], Iterable[Request]]
+) -> dict[str, float]:
+    """Send the requests of items 0..total-1 from `concurrency` threads, each with its own
+    client, timing each request alone (it is built before the clock starts); every answer must
+    be 200. Latency percentiles plus requests per second."""
+    local = threading.local()
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one(index: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(timeout=30)
+        for request in requests_for(index):
+            started = time.perf_counter()
+            response = request(local.client)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.text
+            with lock:
+                latencies.append(elapsed)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(total)))
+    wall = time.perf_counter() - started
+    return {**summary(latencies), "rps": round(len(latencies) / wall, 1)}

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import httpx
 import psycopg
 from twilio.request_validator import RequestValidator
 
-from bench.common import print_table, running_stack, summary, write_results
+from bench.common import Request, latency_under_load, print_table, running_stack, write_results
 from tests.conftest import random_kenyan_number
 from tests.journeys import create_demo_boutique
 
@@ -62,13 +61,8 @@ def measure(
     url = env["WEBHOOK_BASE_URL"] + STATUS_PATH
     signer = RequestValidator(env["TWILIO_AUTH_TOKEN"])
     messages = sent_messages(env, business, total)
-    local = threading.local()
-    latencies: list[float] = []
-    lock = threading.Lock()
 
-    def one(index: int) -> None:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(timeout=30)
+    def requests_for(index: int) -> Iterable[Request]:
         message = messages[index]
         for status, code in callbacks(index):  # a message's statuses arrive in order
             fields = {
@@ -83,18 +77,15 @@ def measure(
                 **({"ErrorCode": code} if code else {}),
             }
             headers = {"X-Twilio-Signature": signer.compute_signature(url, fields)}
-            started = time.perf_counter()
-            response = local.client.post(url, data=fields, headers=headers)
-            elapsed = (time.perf_counter() - started) * 1000
-            assert response.status_code == 200, response.text
-            with lock:
-                latencies.append(elapsed)
+            yield partial(_post, url, fields, headers)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(total)))
-    wall = time.perf_counter() - started
-    return {**summary(latencies), "rps": round(len(latencies) / wall, 1)}
+    return latency_under_load(concurrency, total, requests_for)
+
+
+def _post(
+    url: str, fields: dict[str, str], headers: dict[str, str], client: httpx.Client
+) -> httpx.Response:
+    return client.post(url, data=fields, headers=headers)
 
 
 def main() -> None:

@@ -6,40 +6,28 @@ Target: p99 <= 50 ms at concurrency 8. Run: python -m bench.webhook_ack [--reque
 from __future__ import annotations
 
 import argparse
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 
 import httpx
 
-from bench.common import print_table, running_stack, summary, write_results
+from bench.common import Request, latency_under_load, print_table, running_stack, write_results
 from tests.journeys import create_demo_boutique, customer_phone
 
 
 def measure(env: dict[str, str], business: str, concurrency: int, total: int) -> dict[str, float]:
     phones = [customer_phone(env, business) for _ in range(concurrency)]
-    local = threading.local()
-    latencies: list[float] = []
-    lock = threading.Lock()
 
-    def one(i: int) -> None:
+    def requests_for(i: int) -> Iterable[Request]:
         phone = phones[i % concurrency]
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(timeout=30)
-        phone.client = local.client
         fields = phone.form(f"do you have a red dress? #{i}")
-        started = time.perf_counter()
-        response = phone.post(fields)
-        elapsed = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200, response.text
-        with lock:
-            latencies.append(elapsed)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(total)))
-    wall = time.perf_counter() - started
-    return {**summary(latencies), "rps": round(total / wall, 1)}
+        def post(client: httpx.Client) -> httpx.Response:
+            phone.client = client
+            return phone.post(fields)
+
+        yield post
+
+    return latency_under_load(concurrency, total, requests_for)
 
 
 def main() -> None:

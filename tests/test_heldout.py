@@ -14,15 +14,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from duka.orchestrator.confirmation import ACTIONS
 from duka.orchestrator.intents import ClassifierContext, classify
 
 HELDOUT = Path(__file__).parent / "data" / "heldout.jsonl"
 FROZEN_SHA256 = "61ed01260f7f3f748700ae48c13f54c0df44473112d6f37e7fb241825e1926d9"
 TARGET = 0.93
 LANGUAGE_TARGET = 0.90
-ACTIONS = {"add_to_cart", "remove_from_cart", "change_quantity", "clear_cart", "checkout"} | {
-    "talk_to_person"
-}
 
 
 def _rows() -> list[dict[str, Any]]:

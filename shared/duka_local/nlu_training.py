@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from duka.nlu.model import MODEL_PATH, IntentModel
+from duka.orchestrator.confirmation import ACTIONS
 from duka.orchestrator.intents import ClassifierContext, classify, read_by_rules
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -81,12 +82,6 @@ def fit(rows: Sequence[dict[str, Any]], regularisation: float = REGULARISATION) 
         "features": features,
         "trained_on": len(rows),
     }
-
-
-ACTIONS = frozenset(
-    ("add_to_cart", "remove_from_cart", "change_quantity", "clear_cart", "checkout")
-    + ("talk_to_person",)
-)
 
 
 @dataclass(frozen=True)

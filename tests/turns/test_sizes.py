@@ -53,11 +53,23 @@ def test_a_bare_waist_size_on_jeans_shown_adds_the_waist(customer: Chat):
     assert cart_sizes(customer) == [("SZ-J1", "W32")]
 
 
-def test_waist_said_as_waist_is_understood(customer: Chat):
-    customer.say("show me jeans")
-    reply = customer.say("waist 34")
+@pytest.mark.parametrize(
+    ("search", "pick", "added"),
+    [
+        ("show me jeans", "waist 34", "Slim Blue Jeans (size W34)"),
+        ("canvas sneakers", "I want #1 in size 6", "Canvas Sneakers (size UK6)"),
+        ("girls party dress", "I want #1 size 2-3 yrs", "Girls Party Dress (size 2-3Y)"),
+        ("do you have a lace bra?", "I want #1 in 36dd", "Lace Bra (size 36DD)"),
+    ],
+    ids=["waist-said-as-waist", "bare-number-on-uk-shoes", "childrens-size", "bra-size"],
+)
+def test_a_size_is_added_in_the_catalogues_spelling(
+    customer: Chat, search: str, pick: str, added: str
+):
+    customer.say(search)
+    reply = customer.say(pick)
 
-    assert "Slim Blue Jeans (size W34)" in reply, reply
+    assert added in reply, reply
 
 
 def test_saizi_ya_38_on_eu_shoes_adds_that_size(customer: Chat):
@@ -66,27 +78,6 @@ def test_saizi_ya_38_on_eu_shoes_adds_that_size(customer: Chat):
 
     assert "Leather Ankle Boots (size 38)" in reply, reply
     assert cart_sizes(customer) == [("SZ-S1", "38")]
-
-
-def test_a_bare_number_on_uk_shoes_means_the_uk_size(customer: Chat):
-    customer.say("canvas sneakers")
-    reply = customer.say("I want #1 in size 6")
-
-    assert "Canvas Sneakers (size UK6)" in reply, reply
-
-
-def test_a_childrens_size_is_added_in_the_catalogue_spelling(customer: Chat):
-    customer.say("girls party dress")
-    reply = customer.say("I want #1 size 2-3 yrs")
-
-    assert "Girls Party Dress (size 2-3Y)" in reply, reply
-
-
-def test_a_bra_size_is_added_in_the_catalogue_spelling(customer: Chat):
-    assert "Lace Bra" in customer.say("do you have a lace bra?")
-    reply = customer.say("I want #1 in 36dd")
-
-    assert "Lace Bra (size 36DD)" in reply, reply
 
 
 def test_a_size_the_product_lacks_is_refused_with_its_own_sizes(customer: Chat):
