@@ -178,9 +178,17 @@ def wait_for_message(
     raise AssertionError(f"no WhatsApp message to {to} within {timeout}s")
 
 
-def latest_code(stack: dict[str, str], phone: str) -> str:
-    """The newest sign-in code on the owner's WhatsApp (other alerts may come after it)."""
-    bodies = [m["body"] for m in sandbox_messages(stack, phone) if "verification code" in m["body"]]
+def latest_code(stack: dict[str, str], phone: str, timeout: float = 10.0) -> str:
+    """The newest sign-in code on the owner's WhatsApp (other alerts may come after it). The
+    page answers within its time budget while a slow send finishes in the background, so the
+    code may land a moment after the page: wait for it, as the owner would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = sandbox_messages(stack, phone)
+        bodies = [m["body"] for m in messages if "verification code" in m["body"]]
+        if bodies or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert bodies, f"no sign-in code was sent to {phone}"
     match = CODE.search(bodies[-1])
     assert match, bodies[-1]

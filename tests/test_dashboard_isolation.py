@@ -94,6 +94,9 @@ def their_rows(admin: Any, theirs: dict[str, str]) -> dict[str, Any]:
             "order_items",
             "owner_questions",
             "shop_answers",
+            "payments",
+            "refunds",
+            "stock_reservations",
         )
     } | {
         "business": admin.execute("SELECT * FROM businesses WHERE id = %s", (business,)).fetchone()
@@ -123,6 +126,11 @@ POST_ROUTES = [
     ("/dashboard/questions/{question}/answer", {"text": "Hijacked", "save": "yes"}),
     ("/dashboard/settings/answers/{pair}", {"question": "Hijacked?", "answer_en": "Hijacked"}),
     ("/dashboard/settings/answers/{pair}/delete", {}),
+    ("/dashboard/orders/{order}/payment", {"code": "QFT4ABCDE1", "amount": "100"}),
+    ("/dashboard/orders/{order}/refund", {"amount": "100", "method": "by_hand", "reason": "x"}),
+    ("/dashboard/orders/{order}/goods-back", {}),
+    ("/dashboard/layaway/orders/{order}/deposit", {"decision": "refund"}),
+    ("/dashboard/layaway/products/{prod}", {}),
 ]
 
 

@@ -74,7 +74,9 @@ def pay_with_pin(stack, phone, pin: str) -> str:
     prompt = pending_prompt(stack, phone.customer_number)
     assert prompt is not None, "no M-Pesa prompt on the customer's phone"
     answer_prompt(stack, prompt["reference"], pin)
-    replies = phone.wait_for_replies(count=1, timeout=30, settle=0.5)
+    # Under full CPU load the payment function may still be loading the embedding model (it
+    # saves the purchase as a memory) when the first notice is due: wait for it as she would.
+    replies = phone.wait_for_replies(count=1, timeout=90, settle=0.5)
     assert replies, "no payment notice"
     return "\n".join(r["body"] for r in replies)
 

@@ -114,3 +114,32 @@ def test_a_partial_payment_leaves_the_order_unpaid_with_the_balance_shown(shop, 
     ]
     [notice] = phone.wait_for_replies(count=1)
     assert "Payment received! Your order is confirmed." in notice["body"]
+
+
+def test_the_owner_records_instalments_of_a_layaway_plan_until_it_is_paid(
+    shop, phone, owner, admin_db
+):
+    from psycopg.types.json import Jsonb
+
+    from tests.test_layaway import LAYAWAY, deposit_paid
+
+    admin_db.execute(
+        "UPDATE businesses SET settings = settings || %s WHERE id = %s",
+        (Jsonb({"layaway": LAYAWAY}), shop.business_id),
+    )
+    order_id = deposit_paid(shop, phone)  # KES 840 by M-Pesa prompt, of 2,800
+    assert FORM in owner.get(f"/dashboard/orders/{order_id}").text
+
+    part = confirm(owner, order_id, "QPP1ABCDE2", "1000")
+    [told] = phone.wait_for_replies(count=1)
+    rest = confirm(owner, order_id, "QPP1ABCDE3", "960")
+
+    assert "KES 1,840 of KES 2,800 received, KES 960 still due." in part
+    assert "The customer is told the balance on WhatsApp." in part
+    assert "Received KES 1,000 for your lipa pole pole order" in told["body"]
+    assert "Balance: KES 960" in told["body"]
+    assert "the order is paid" in rest
+    assert shop.order(order_id)["status"] == "paid"
+    assert [row[0] for row in ledger(shop, order_id)][1:] == ["QPP1ABCDE2", "QPP1ABCDE3"]
+    [paid] = phone.wait_for_replies(count=1)
+    assert "Payment received! Your order is confirmed." in paid["body"]

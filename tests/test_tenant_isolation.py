@@ -29,6 +29,10 @@ TENANT_TABLES = [
     "consent_events",
     "message_statuses",
     "payments",
+    "payment_claims",
+    "refunds",
+    "returned_goods",
+    "stock_alerts",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

@@ -58,6 +58,7 @@ locals {
     DARAJA_SHORTCODE        = var.daraja_shortcode
     DARAJA_TRANSACTION_TYPE = var.daraja_transaction_type
     DARAJA_PARTY_B          = var.daraja_party_b
+    DARAJA_INITIATOR_NAME   = var.daraja_initiator_name
     SUPABASE_URL            = var.supabase_url
     SUPABASE_STORAGE_BUCKET = var.supabase_storage_bucket
     LOG_LEVEL               = var.log_level

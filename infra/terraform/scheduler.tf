@@ -1,7 +1,9 @@
 locals {
   scheduled_jobs = {
-    sweep     = var.sweep_schedule
-    reconcile = var.reconcile_schedule
+    sweep        = var.sweep_schedule
+    reconcile    = var.reconcile_schedule
+    layaway      = var.layaway_schedule
+    stock_alerts = var.stock_alerts_schedule
   }
 }
 

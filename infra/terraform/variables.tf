@@ -82,6 +82,12 @@ variable "daraja_party_b" {
   default     = ""
 }
 
+variable "daraja_initiator_name" {
+  description = "DARAJA_INITIATOR_NAME: the API operator created on the M-Pesa org portal, needed for refunds (Reversal) and Transaction Status; its password, encrypted, is the daraja-security-credential secret. Empty: neither is available."
+  type        = string
+  default     = ""
+}
+
 variable "supabase_url" {
   description = "SUPABASE_URL: the Supabase project URL (product image storage)."
   type        = string
@@ -113,6 +119,18 @@ variable "sweep_schedule" {
 
 variable "reconcile_schedule" {
   description = "Cron schedule of the reconcile job (query payments pending > 2 min, expire unpaid orders after 15 min)."
+  type        = string
+  default     = "* * * * *"
+}
+
+variable "layaway_schedule" {
+  description = "Cron schedule of the layaway job (lipa pole pole reminders on the shop's cadence; plans past their term lapse and release their stock)."
+  type        = string
+  default     = "*/5 * * * *"
+}
+
+variable "stock_alerts_schedule" {
+  description = "Cron schedule of the stock_alerts job (back-in-stock alerts: each customer waiting for a size that has stock again gets one template)."
   type        = string
   default     = "* * * * *"
 }

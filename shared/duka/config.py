@@ -221,6 +221,17 @@ class Settings(BaseSettings):
         description="a long random secret of ours (`openssl rand -hex 32`); each boutique's "
         "callback path carries HMAC-SHA256 of it and the business id",
     )
+    daraja_initiator_name: str | None = Field(
+        default=None,
+        description="the API operator created on the M-Pesa org portal; Transaction Status "
+        "(checking a pasted code) and Reversal (refunds) need it",
+    )
+    daraja_security_credential: str | None = Field(
+        default=None,
+        repr=False,
+        description="that operator's password encrypted with Safaricom's certificate "
+        "(the org portal's or Daraja's 'security credential' tool)",
+    )
     order_expiry_seconds: int = Field(
         default=900, description="how long an unpaid order holds its stock"
     )

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable
 
 from duka.logs import log
+from duka.orders.layaway_jobs import run_layaway
 from duka.orders.reconcile import reconcile_payments
+from duka.orders.stock_alert_job import run_stock_alerts
 from duka.relay import relay_outbox, sweep_unanswered_inbound
 
 logger = logging.getLogger(__name__)
@@ -21,7 +23,20 @@ def _reconcile() -> None:
     reconcile_payments()
 
 
-JOBS: dict[str, Callable[[], None]] = {"sweep": _sweep, "reconcile": _reconcile}
+def _layaway() -> None:
+    run_layaway()
+
+
+def _stock_alerts() -> None:
+    run_stock_alerts()
+
+
+JOBS: dict[str, Callable[[], None]] = {
+    "sweep": _sweep,
+    "reconcile": _reconcile,
+    "layaway": _layaway,
+    "stock_alerts": _stock_alerts,
+}
 
 
 def run_job(name: str) -> None:

@@ -116,6 +116,15 @@ TEMPLATES: dict[str, Template] = {
             "ulipe kwa M-Pesa.",
             {**_ORDER, "3": "KES 2,500"},
         ),
+        # A lipa pole pole (layaway) payment that leaves a balance (duka.orders.layaway_notices).
+        _utility(
+            "layaway_payment",
+            "Your order from {{1}}: we received {{2}}. The balance of {{3}} is due by {{4}}. "
+            "Reply to this message to pay more.",
+            "Oda yako kutoka {{1}}: tumepokea {{2}}. Salio la {{3}} linatakiwa kufikia {{4}}. "
+            "Jibu ujumbe huu ili ulipe zaidi.",
+            {"1": "Mama Mboga Boutique", "2": "KES 1,000", "3": "KES 1,800", "4": "31/12/2026"},
+        ),
         _utility(
             "back_in_stock",
             "Good news! {{1}} is back in stock at {{2}}. Reply to this message to order it.",
@@ -156,6 +165,16 @@ TEMPLATES: dict[str, Template] = {
             "Oda yako kutoka {{1}} ({{2}}) imeghairiwa na duka na bidhaa zimerudishwa dukani. "
             "Duka litawasiliana nawe kuhusu malipo yako ya M-Pesa ya {{3}}.",
             {**_PAYMENT, "3": "KES 2,000"},
+        ),
+        # A refund reached the customer (duka/orders/refunds.py): {{1}} shop, {{2}} the amount
+        # given back, {{3}} the order's total. Also the in-window text, so one wording is kept.
+        _utility(
+            "refund_sent",
+            "Refund from {{1}}: we have sent you {{2}} back for your order of {{3}}. Reply to "
+            "this message if you have any questions.",
+            "Marejesho kutoka {{1}}: tumekurudishia {{2}} kwa oda yako ya {{3}}. Jibu ujumbe "
+            "huu kama una swali lolote.",
+            {"1": "Mama Mboga Boutique", "2": "KES 1,000", "3": "KES 2,800"},
         ),
         # To the owner's phone, whose own 24-hour window is usually closed. English only, like
         # every owner alert.

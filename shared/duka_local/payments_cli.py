@@ -1,4 +1,6 @@
-"""`duka payments report --date YYYY-MM-DD --business +2547…`: a day's payments against orders."""
+"""`duka payments report --date YYYY-MM-DD --business +2547…`: a day's payments against orders;
+`duka payments c2b-register --business +2547…`: Daraja told where the shop's Till/Paybill
+payments go."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 from duka.dashboard.formatting import NAIROBI, kes
 from duka.db.pool import tenant_transaction, transaction
+from duka.errors import DukaError
+from duka.orders import till_notices
 from duka.orders.reconciliation import DayReport, day_report
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
 from duka.store.businesses import UnknownBusiness, require_business_id_for_whatsapp
@@ -93,6 +97,25 @@ def cmd_payments_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_c2b_register(args: argparse.Namespace) -> int:
+    """Register the boutique's C2B confirmation and validation URLs with Daraja (again)."""
+    use_stack_env()
+    try:
+        business = normalize_kenyan_phone(args.business)
+        with transaction() as conn:
+            business_id = require_business_id_for_whatsapp(conn, business)
+        answers = till_notices.register(business_id)
+    except (InvalidPhoneNumber, UnknownBusiness, DukaError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not answers:
+        print("no Till or Paybill in the boutique's settings: nothing to register")
+        return 1
+    for answer in answers:
+        print(f"registered: {answer.get('ResponseDescription', answer)}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add the `payments` command to the `duka` parser's subcommands."""
     payments = subparsers.add_parser("payments", help="M-Pesa payments received").add_subparsers(
@@ -102,3 +125,8 @@ def register(subparsers: Any) -> None:
     report.add_argument("--date", required=True, help="the day, YYYY-MM-DD (Nairobi time)")
     report.add_argument("--business", required=True, help="the boutique's WhatsApp number")
     report.set_defaults(func=cmd_payments_report)
+    c2b = payments.add_parser(
+        "c2b-register", help="register the shop's Till/Paybill C2B URLs with Daraja"
+    )
+    c2b.add_argument("--business", required=True, help="the boutique's WhatsApp number")
+    c2b.set_defaults(func=cmd_c2b_register)

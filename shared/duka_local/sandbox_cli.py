@@ -101,6 +101,58 @@ def answer(
     raise SandboxError(f"no M-Pesa prompt with reference {reference!r}")
 
 
+def pay_till(
+    env: Mapping[str, str],
+    *,
+    shortcode: str,
+    amount_kes: int,
+    phone: str,
+    account: str | None = None,
+    name: str | None = None,
+    language: str = "en",
+    lose_confirmation: bool = False,
+) -> dict[str, Any]:
+    """The customer pays a Till or Paybill from her phone (Daraja sandbox): its receipt and the
+    confirmation SMS she gets (duka_local.sandboxes.daraja_c2b_sandbox)."""
+    url = _sandboxes(env).get("daraja")
+    if url is None:
+        raise SandboxError("no local Daraja sandbox: start the stack with `duka stack up`")
+    body = {
+        "shortcode": shortcode,
+        "amount": amount_kes,
+        "phone": phone,
+        "account": account,
+        "name": name,
+        "language": language,
+        "lose_confirmation": lose_confirmation,
+    }
+    response = httpx.post(f"{url}/_sandbox/c2b/pay", json=body, timeout=60)
+    if response.status_code != 200:
+        raise SandboxError(response.text)
+    paid: dict[str, Any] = response.json()
+    return paid
+
+
+def cmd_pay_till(args: argparse.Namespace) -> int:
+    env: Mapping[str, str] = os.environ
+    if not any(key in env for key in _SANDBOX_URL_KEYS.values()):
+        env = Stack().env()
+    try:
+        paid = pay_till(
+            env,
+            shortcode=args.shortcode,
+            amount_kes=args.amount,
+            phone=args.phone,
+            account=args.account,
+            lose_confirmation=args.lose_confirmation,
+        )
+    except SandboxError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(paid["sms"])
+    return 0
+
+
 def cmd_mpesa(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = os.environ
     if not any(key in env for key in _SANDBOX_URL_KEYS.values()):
@@ -127,3 +179,14 @@ def register(subparsers: Any) -> None:
         "--lose-callback", action="store_true", help="record the outcome but send no callback"
     )
     mpesa.set_defaults(func=cmd_mpesa)
+    till = kinds.add_parser("pay-till", help="pay a Till or Paybill as a customer (Daraja)")
+    till.add_argument("shortcode", help="the Till or Paybill number")
+    till.add_argument("amount", type=int, help="whole shillings")
+    till.add_argument("phone", help="the paying phone, e.g. 0712345678")
+    till.add_argument("--account", help="the account typed (Paybill): the order reference")
+    till.add_argument(
+        "--lose-confirmation",
+        action="store_true",
+        help="send no C2B confirmation: only Transaction Status can find the payment",
+    )
+    till.set_defaults(func=cmd_pay_till)

@@ -60,6 +60,9 @@ DEFINER_FUNCTIONS = {
     "products_not_embedded_with",
     "order_tenant_by_reference",
     "payment_orders_due",
+    "layaway_orders_due",
+    "layaway_prompts_due",
+    "stock_alerts_due",
     "owner_businesses",
     "owner_login_request",
     "owner_login_code_store",
@@ -386,6 +389,7 @@ PROBES: dict[str, Probe] = {
         c, t.conversation, {"created_at": NOW, "metadata": {"profile_name": "Hijack"}}
     ),
     "save_metadata": lambda c, t, m: conversations.save_metadata(c, t.conversation, {"x": 1}),
+    "reply_language": lambda c, t, m: conversations.reply_language(c, t.conversation),
     "set_status": lambda c, t, m: conversations.set_status(c, t.conversation, "closed"),
     # messages
     "insert_inbound": lambda c, t, m: messages.insert_inbound(
@@ -504,12 +508,26 @@ PROBES: dict[str, Probe] = {
         c, order_id=t.order, receipt="QPROBE0002", amount=Decimal(1)
     ),
     "receipt_order": lambda c, t, m: ledger.receipt_order(c, "QPROBE0001"),
+    "record_network_payment": lambda c, t, m: ledger.record_network_payment(
+        c,
+        business_id=t.business,
+        order_id=t.order,
+        receipt="QPROBE0003",
+        amount=Decimal(1),
+        shortcode="600000",
+        matched_by="c2b_account",
+    ),
+    "network_payment": lambda c, t, m: ledger.network_payment(c, "QPROBE0001"),
+    "attach_to_order": lambda c, t, m: ledger.attach_to_order(c, "QPROBE0001", t.order),
     "accept_flagged": lambda c, t, m: order_store.accept_flagged(
         c, t.order, amount_received=None, transaction_id="X", mpesa_reference="Y"
     ),
     "cancel_flagged": lambda c, t, m: order_store.cancel_flagged(c, t.order, amount_received=None),
     "reconcile_view": lambda c, t, m: order_store.reconcile_view(c, t.order, 0),
     # stock
+    "put_back": lambda c, t, m: reservations.put_back(
+        c, [{"product_id": t.product, "size": "M", "quantity": 5}]
+    ),
     "reserve": lambda c, t, m: reservations.reserve(
         c,
         business_id=t.business,

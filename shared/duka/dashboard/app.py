@@ -16,11 +16,13 @@ from duka.dashboard import (
     conversations,
     customers,
     images,
+    layaway_pages,
     orders,
     overview,
     payments_report,
     products,
     questions,
+    refunds,
     settings_page,
 )
 from duka.dashboard.auth import init_auth
@@ -88,10 +90,12 @@ def create_app() -> Flask:
         questions,
         products,
         orders,
+        refunds,
         payments_report,
         customers,
         settings_page,
         images,
+        layaway_pages,
     ):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)

@@ -16,6 +16,8 @@ PAYMENT_LABELS = {
     "failed": "Payment failed",
     "cancelled": "Cancelled",
     "expired": "Expired",
+    "layaway": "Lipa pole pole",
+    "lapsed": "Layaway lapsed",
 }
 FULFILMENT_LABELS = {"pending": "Not shipped", "shipped": "Shipped", "delivered": "Delivered"}
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from duka.dashboard import fulfilment
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
+from duka.dashboard.refunds import refund_panel
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
 from duka.orders import ledger
@@ -107,6 +108,7 @@ def order_details(conn: Connection, order_id: UUID) -> dict[str, Any] | None:
         "lines": items or list(order["items"] or []),
         "payments": payments,
         "received": received,
+        "refunds": refund_panel(conn, str(order_id)),
         # Prefills the owner's "paid, code …" amount: 1800, 99.5
         "balance_input": f"{balance.normalize():f}" if balance else "",
     }
@@ -211,6 +213,7 @@ def record_payment(order_id: UUID) -> Response:
         flash(
             f"Payment {confirmed.receipt} recorded: KES {confirmed.received:,.0f} of"
             f" KES {confirmed.total:,.0f} received, KES {confirmed.balance:,.0f} still due."
+            + (" The customer is told the balance on WhatsApp." if confirmed.queued else "")
         )
     return redirect(url_for(".detail", order_id=order_id))
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from duka.dashboard import catalogue
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.product_form import FASHION_ATTRIBUTES, ProductForm, parse_product_form
+from duka.dashboard.restock import restock_list
 from duka.dashboard.uploads import MAX_IMAGES_PER_PRODUCT, UploadRejected, store_uploads
 from duka.logs import log
 from duka.publishing import PublishFailed
@@ -30,8 +31,14 @@ def index() -> str:
     archived = request.args.get("archived") == "1"
     with owner_transaction() as conn:
         products = catalogue.list_products(conn, query=query, archived=archived)
+        restock = [] if archived else restock_list(conn)
     return render_template(
-        "products/list.html", products=products, q=query, view=view, archived=archived
+        "products/list.html",
+        products=products,
+        q=query,
+        view=view,
+        archived=archived,
+        restock=restock,
     )
 
 

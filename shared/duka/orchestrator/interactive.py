@@ -39,8 +39,10 @@ RETRY = "retry"  # retry:<order_id>         a new M-Pesa prompt for a failed ord
 PAY_WAYS = "payways"  # payways             the shop's other payment methods
 ADDRESS = "addr"  # addr:last | addr:pickup  the last order's address, or pickup at the shop
 LAST_ADDRESS, PICKUP = "last", "pickup"
+ALERT = "alert"  # alert:<product_id>:<size>     tell me when this sold-out size is back
+RESTOCK = "restock"  # restock:<product_id>:<size> buy the size the back-in-stock alert named
 ACTIONS = frozenset(
-    {PICK, SIZE, PAY, EDIT_CART, BROWSE, MY_ORDER, PERSON, RETRY, PAY_WAYS, ADDRESS}
+    {PICK, SIZE, PAY, EDIT_CART, BROWSE, MY_ORDER, PERSON, RETRY, PAY_WAYS, ADDRESS, ALERT, RESTOCK}
 )
 
 

@@ -17,11 +17,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from duka.catalog.sizes import match_size
 from duka.catalog.words import canonical_category
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import normalize
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.owner_questions import ask_owner
+from duka.orchestrator.restock_offer import offer
 from duka.orchestrator.shopping import Turn, resolve_shown, show_results, shown
 from duka.orchestrator.shopping import search as search_in_stock
 from duka.orchestrator.templates import PRODUCT_TOPIC_NAMES, kes, lang_key, product_lines, say
@@ -309,7 +311,10 @@ def _sold_out(deps: TurnDeps, turn: Turn, facts: Facts, product: dict[str, Any])
     options = alternatives(deps, product)
     if not options:
         facts.draft = sold + " " + say("sold_out_nothing_close", turn.language)
-        return facts
-    show_results(deps, turn, facts, options, "sold_out_alternatives")
-    facts.draft = sold + "\n" + facts.draft
+    else:
+        show_results(deps, turn, facts, options, "sold_out_alternatives")
+        facts.draft = sold + "\n" + facts.draft
+    said = turn.entities.sizes[0] if turn.entities.sizes else None  # "tell me when it's back"
+    size = match_size(said, sizes_of(product)) if said else None
+    offer(deps.state, facts, turn.language, product_id=str(product["id"]), name=name, size=size)
     return facts

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from duka.orchestrator import confirmation
+from duka.orchestrator import confirmation, layaway_words
 from duka.orchestrator.intents import Classification, ClassifierContext, Intent, classify
 from duka.orchestrator.product_answers import asks_restock
 from duka.orchestrator.state import ConversationState, PendingAction
@@ -106,6 +106,9 @@ def _route(text: str, has_media: bool, state: ConversationState, now: datetime) 
         has_cart=bool(state.current_cart().items),
         has_shown_items=bool(state.shown),
     )
+    layaway = layaway_words.route(text, has_media, state, context)  # lipa pole pole
+    if layaway is not None:
+        return Routed(layaway[0], layaway[1], text)
     if awaiting == confirmation.AWAITING:
         pending = state.pending_action
         context, awaiting = replace(context, awaiting=None), None

@@ -20,11 +20,15 @@ from duka.logs import log
 from duka.orchestrator import checkout_flow as flow
 from duka.orchestrator import (
     confirmation,
+    layaway_flow,
     owner_questions,
     product_answers,
+    restock_flow,
+    restock_words,
     shop_flow,
     shopping,
     tap_flow,
+    till_flow,
     voice,
 )
 from duka.orchestrator.compose import compose
@@ -34,7 +38,7 @@ from duka.orchestrator.intents import Classification
 from duka.orchestrator.interactive import Interactive
 from duka.orchestrator.language import spoken_language
 from duka.orchestrator.model_decision import Decided, decide, should_decide
-from duka.orchestrator.routing import clear_stale_wait, route_message
+from duka.orchestrator.routing import Routed, clear_stale_wait, route_message
 from duka.orchestrator.shopping import Turn
 from duka.orchestrator.state import ConversationState
 from duka.orchestrator.taps import route_tap, tap_of
@@ -76,6 +80,10 @@ HANDLERS: dict[str, Handler] = {
     "ask_again": confirmation.ask_again,
     "declined": confirmation.declined,
     "action_expired": confirmation.expired_action,
+    "layaway_start": layaway_flow.start,
+    "layaway_address": layaway_flow.address,
+    "layaway_balance": layaway_flow.balance,
+    "layaway_pay": layaway_flow.pay,
     # Reached only by a tap on a button or list row (taps.py).
     "browse": tap_flow.browse,
     "edit_cart": tap_flow.edit_cart,
@@ -84,6 +92,14 @@ HANDLERS: dict[str, Handler] = {
     "pickup": tap_flow.pickup,
     "other_ways_to_pay": tap_flow.other_ways_to_pay,
     "tap_stale": tap_flow.stale,
+    # A pasted M-Pesa code or SMS, or a request for the Till/Paybill (till_flow.reroute).
+    "paste_code": till_flow.paste_code,
+    "pay_manually": till_flow.pay_manually,
+    "till_address": till_flow.till_address,
+    # Back-in-stock: the offer's yes/no or button, the alert's "Buy now" (restock_words.py).
+    "restock_subscribe": restock_flow.subscribe,
+    "restock_declined": restock_flow.declined,
+    "restock_buy": restock_flow.buy,
 }
 
 
@@ -151,11 +167,21 @@ def run_turn(
     if tap is not None:  # a button or list row: its payload decides, checked against the state
         pickup = flow.pickup_offered_by(business)
         routed = route_tap(conn, str(conversation["id"]), state, tap, pickup_offered=pickup)
+        till_flow.forget_till_choice(state)  # "Pay with M-Pesa" tapped: the prompt, not the Till
     else:
-        routed = route_message(text, bool(photos), state, now=clock())
+        restock = restock_words.route(text, bool(photos), state)  # "ndio" to "tell you?"
+        routed = (
+            Routed(restock[0], restock[1], text)
+            if restock
+            else route_message(text, bool(photos), state, now=clock())
+        )
+        # A pasted M-Pesa code or SMS, or "nipe till number": our own matcher, not the model.
+        routed = till_flow.reroute(routed, text, business, state)
     classification = routed.classification
-    # A tap's title is our own words: the conversation keeps its language.
-    spoken = None if tap else spoken_language(text, written_names(state, classification))
+    # A tap's title, or a pasted M-Pesa SMS (Safaricom's words), is not her own: the
+    # conversation keeps its language.
+    own_words = not tap and not (routed.intent == "paste_code" and till_flow.is_pasted_sms(text))
+    spoken = spoken_language(text, written_names(state, classification)) if own_words else None
     state.language = reply_language(
         spoken.value if spoken else state.language or "en",
         (business.get("settings") or {}).get("agent", {}).get("languages"),

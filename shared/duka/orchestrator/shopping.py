@@ -18,6 +18,7 @@ from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import Entities, normalize
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.interactive import pay_buttons, product_list, size_list
+from duka.orchestrator.restock_offer import offer
 from duka.orchestrator.templates import cart_lines, describe_item, product_lines, say
 from duka.orchestrator.tools.cart import (
     OutOfStock,
@@ -219,6 +220,8 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         return facts
     except OutOfStock as exc:
         facts.draft = out_of_stock_text(exc, turn.language)
+        if exc.available == 0:  # sold out in this size: "tell me when it's back"
+            offer(deps.state, facts, turn.language, product_id=item.id, name=item.name, size=size)
         return facts
     deps.state.awaiting = "checkout_confirmation"
     deps.state.last_added = item.id

@@ -3,7 +3,7 @@ pay, and the stale tap, which changes nothing and offers the conversation's curr
 
 from __future__ import annotations
 
-from duka.orchestrator import checkout_flow, shop_flow
+from duka.orchestrator import checkout_flow, till_flow
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.interactive import greeting_buttons, pay_buttons, product_list, size_list
@@ -62,7 +62,9 @@ def pickup(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 
 
 def other_ways_to_pay(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
-    return shop_flow.payment_methods(deps, turn, facts)
+    """The Till/Paybill with the order's reference and balance (the shop's ways to pay when it
+    has neither)."""
+    return till_flow.pay_manually(deps, turn, facts)
 
 
 def stale(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:

@@ -15,6 +15,7 @@ from typing import Any
 
 from duka.db.pool import Connection
 from duka.orchestrator import interactive as ix
+from duka.orchestrator import restock_words
 from duka.orchestrator.entities import Entities
 from duka.orchestrator.intents import Classification, Intent
 from duka.orchestrator.language import Language
@@ -71,6 +72,9 @@ def route_tap(
         return _routed(STALE, text)
     if parsed.action in _ALWAYS:
         return _routed(_ALWAYS[parsed.action], text)
+    if parsed.action in restock_words.TAP_ACTIONS:  # "Tell me when back", "Buy now"
+        intent = restock_words.tap_intent(conn, conversation_id, state, parsed)
+        return _routed(intent or STALE, text)
     has_cart = bool(state.current_cart().items)
     shown = [p.id for p in state.shown_items()]
     parts = parsed.parts

@@ -398,6 +398,90 @@ TEXT: dict[str, dict[str, str]] = {
         "inalisubiri, kwa hivyo siwezi kutuma lingine sasa. Angalia simu yako uweke PIN. "
         "Kama halijafika kufikia saa {until}, niulize tena nikutumie jipya.",
     },
+    # Lipa pole pole (layaway_flow.py); amounts and terms come from duka.orders.layaway.
+    "layaway_off": {
+        "en": "Sorry, this shop doesn't offer lipa pole pole (paying in instalments) right now. "
+        "Reply 'checkout' to pay the full amount.",
+        "sw": "Pole, duka hili halina lipa pole pole kwa sasa. Jibu 'checkout' kulipa kiasi chote.",
+    },
+    "layaway_how": {
+        "en": "Yes, you can lipa pole pole: pay a deposit of at least {percent}% and the rest "
+        "within {days} days; we hold the items for you. Add what you'd like to your cart first.",
+        "sw": "Ndio, unaweza kulipa pole pole: lipa deposit ya angalau {percent}% na salio "
+        "ndani ya siku {days}; tunakuwekea bidhaa. Weka unachotaka kwa cart kwanza.",
+    },
+    "layaway_not_for": {
+        "en": "Sorry, {items} can't be paid pole pole. Reply 'checkout' to pay in full, or "
+        "remove it from your cart.",
+        "sw": "Pole, {items} haiwezi kulipwa pole pole. Jibu 'checkout' kulipa yote, au "
+        "iondoe kwa cart.",
+    },
+    "layaway_deposit_low": {
+        "en": "The deposit has to be at least {least} (the total is {total}). Tell me an "
+        'amount from {least}, or say "lipa pole pole" for the minimum.',
+        "sw": "Deposit lazima iwe angalau {least} (jumla ni {total}). Niambie kiasi kuanzia "
+        '{least}, au sema "lipa pole pole" kwa kiwango cha chini.',
+    },
+    "layaway_deposit_high": {
+        "en": "That's more than the total of {total}. Reply 'checkout' to pay it all now.",
+        "sw": "Hiyo ni zaidi ya jumla ya {total}. Jibu 'checkout' kulipa yote sasa.",
+    },
+    "layaway_terms": {
+        "en": "Lipa pole pole: order total {total}. Deposit at least {percent}% ({least}), "
+        "then pay the rest within {days} days, in any amounts. Your items are held for you "
+        "from the deposit until then.",
+        "sw": "Lipa pole pole: jumla ya oda {total}. Deposit angalau {percent}% ({least}), "
+        "kisha lipa salio ndani ya siku {days}, kwa kiasi chochote. Bidhaa zako "
+        "zinahifadhiwa kuanzia deposit hadi wakati huo.",
+    },
+    "layaway_deposit_sent": {
+        "en": "I've sent an M-Pesa prompt for your deposit of {deposit} to {phone}. Enter "
+        "your PIN to pay.",
+        "sw": "Nimetuma ombi la M-Pesa la deposit yako ya {deposit} kwa {phone}. Weka PIN "
+        "yako kulipa.",
+    },
+    "layaway_none": {
+        "en": 'You don\'t have a lipa pole pole order with us. Say "lipa pole pole" at '
+        "checkout to pay in instalments.",
+        "sw": 'Huna oda ya lipa pole pole kwetu. Sema "lipa pole pole" ukilipa ili ulipe '
+        "kidogo kidogo.",
+    },
+    "layaway_balance": {
+        "en": "Your lipa pole pole order: paid {received} of {total}. Balance {balance}, due "
+        'by {due}. Reply e.g. "pay 1000" or "pay balance" to pay more.',
+        "sw": "Oda yako ya lipa pole pole: umelipa {received} kati ya {total}. Salio ni "
+        '{balance}, kufikia {due}. Jibu mfano "nilipe 1000" au "lipa salio" kulipa zaidi.',
+    },
+    "layaway_deposit_waiting": {
+        "en": "Your lipa pole pole order of {total} is waiting for its deposit. Enter your "
+        "M-Pesa PIN on the prompt to pay it.",
+        "sw": "Oda yako ya lipa pole pole ya {total} inasubiri deposit. Weka PIN ya M-Pesa "
+        "kwenye ombi kuilipa.",
+    },
+    "layaway_paid": {
+        "en": "Your lipa pole pole order of {total} is fully paid. Nothing is left to pay.",
+        "sw": "Oda yako ya lipa pole pole ya {total} imelipwa yote. Hakuna salio.",
+    },
+    "layaway_lapsed": {
+        "en": "The lipa pole pole term for your order of {total} ended on {due} with "
+        "{balance} unpaid. The shop will contact you about the {received} you paid.",
+        "sw": "Muda wa lipa pole pole wa oda yako ya {total} uliisha {due} ikiwa na salio la "
+        "{balance}. Duka litawasiliana nawe kuhusu {received} ulizolipa.",
+    },
+    "layaway_prompt_sent": {
+        "en": "I've sent an M-Pesa prompt for {amount} to {phone} (balance before it: "
+        "{balance}). Enter your PIN to pay.",
+        "sw": "Nimetuma ombi la M-Pesa la {amount} kwa {phone} (salio kabla yake: {balance}). "
+        "Weka PIN yako kulipa.",
+    },
+    "layaway_over_balance": {
+        "en": "Your balance is {balance}, so you can pay up to {balance}.",
+        "sw": "Salio lako ni {balance}, kwa hivyo unaweza kulipa hadi {balance}.",
+    },
+    "layaway_prompt_open": {
+        "en": "An M-Pesa prompt for {amount} is already on your phone. Enter your PIN to pay.",
+        "sw": "Ombi la M-Pesa la {amount} tayari liko kwa simu yako. Weka PIN kulipa.",
+    },
     "prompt_resent": {
         "en": "Your last M-Pesa prompt has ended without a payment.",
         "sw": "Ombi lako la M-Pesa lililopita limeisha bila malipo.",
@@ -408,6 +492,110 @@ TEXT: dict[str, dict[str, str]] = {
         "sw": "Sikuweza kufikia M-Pesa kuangalia ombi lililopita, kwa hivyo sijatuma lingine "
         "bado. Tafadhali niulize tena baada ya dakika moja.",
     },
+    # Till / Paybill payments with a pasted M-Pesa SMS or code (orchestrator/till_flow.py).
+    "till_how": {
+        "en": "Till number {till} (Lipa na M-Pesa > Buy Goods and Services)",
+        "sw": "Till namba {till} (Lipa na M-Pesa > Buy Goods and Services)",
+    },
+    "paybill_how": {
+        "en": "Paybill {paybill}, account {account} (Lipa na M-Pesa > Pay Bill)",
+        "sw": "Paybill {paybill}, akaunti {account} (Lipa na M-Pesa > Pay Bill)",
+    },
+    "till_instructions": {
+        "en": "To pay for order {reference} yourself, send {amount} with M-Pesa to:\n{ways}\n"
+        "Then paste the M-Pesa SMS, or just its code, here and I'll confirm your payment.",
+        "sw": "Kulipia oda {reference} mwenyewe, tuma {amount} kwa M-Pesa kwa:\n{ways}\n"
+        "Kisha bandika SMS ya M-Pesa, au code yake tu, hapa nami nitathibitisha malipo yako.",
+    },
+    "till_nothing_to_pay": {
+        "en": "There's nothing to pay for yet: tell me what you'd like and I'll add it to your "
+        "cart.",
+        "sw": "Hakuna cha kulipia bado: niambie unachotaka nikuongezee kwa cart.",
+    },
+    "code_paid": {
+        "en": "Thank you! M-Pesa payment {receipt} of {amount} is confirmed for your order.",
+        "sw": "Asante! Malipo ya M-Pesa {receipt} ya {amount} yamethibitishwa kwa oda yako.",
+    },
+    "code_part_paid": {
+        "en": "Thank you! M-Pesa payment {receipt} is counted: {received} of {total} received, "
+        "{balance} still to pay.",
+        "sw": "Asante! Malipo ya M-Pesa {receipt} yamehesabiwa: {received} kati ya {total} "
+        "yamepokelewa, bado {balance}.",
+    },
+    "code_already_counted": {
+        "en": "M-Pesa payment {receipt} is already counted for your order: nothing more to do.",
+        "sw": "Malipo ya M-Pesa {receipt} tayari yamehesabiwa kwa oda yako: hakuna zaidi.",
+    },
+    "code_checking": {
+        "en": "Thanks! I'm checking M-Pesa code {receipt} with M-Pesa now and will message you "
+        "as soon as it's confirmed.",
+        "sw": "Asante! Ninaangalia code ya M-Pesa {receipt} na M-Pesa sasa hivi, nitakujulisha "
+        "punde itakapothibitishwa.",
+    },
+    "code_reused": {
+        "en": "Sorry, M-Pesa code {receipt} has already been used for another payment, so I "
+        "can't count it for this order. I've let the shop owner know.",
+        "sw": "Samahani, code ya M-Pesa {receipt} imeshatumika kwa malipo mengine, kwa hivyo "
+        "siwezi kuihesabu kwa oda hii. Nimemjulisha mwenye duka.",
+    },
+    "code_not_ours": {
+        "en": "Sorry, M-Pesa code {receipt} was not paid to this shop's Till or Paybill, so I "
+        "can't count it. I've let the shop owner know.",
+        "sw": "Samahani, code ya M-Pesa {receipt} haikulipwa kwa Till au Paybill ya duka hili, "
+        "kwa hivyo siwezi kuihesabu. Nimemjulisha mwenye duka.",
+    },
+    "code_not_matching": {
+        "en": "Sorry, the SMS for M-Pesa code {receipt} doesn't match M-Pesa's record of that "
+        "payment, so I can't count it. I've let the shop owner know.",
+        "sw": "Samahani, SMS ya code ya M-Pesa {receipt} hailingani na rekodi ya M-Pesa ya "
+        "malipo hayo, kwa hivyo siwezi kuihesabu. Nimemjulisha mwenye duka.",
+    },
+    "code_not_found": {
+        "en": "Sorry, M-Pesa has no record of payment {receipt} to this shop, so I can't count "
+        "it. Please check the code in your M-Pesa SMS. I've let the shop owner know.",
+        "sw": "Samahani, M-Pesa haina rekodi ya malipo {receipt} kwa duka hili, kwa hivyo "
+        "siwezi kuyahesabu. Tafadhali angalia code kwenye SMS yako ya M-Pesa. Nimemjulisha "
+        "mwenye duka.",
+    },
+    "code_owner_confirms": {
+        "en": "Thanks! I've sent M-Pesa code {receipt} to the shop owner, who will confirm your "
+        "payment shortly.",
+        "sw": "Asante! Nimemtumia mwenye duka code ya M-Pesa {receipt}, atathibitisha malipo "
+        "yako hivi karibuni.",
+    },
+    "code_no_order": {
+        "en": "Thanks for M-Pesa code {receipt}. I can't find an unpaid order in this chat for "
+        "it, so I've passed it to the shop owner to check.",
+        "sw": "Asante kwa code ya M-Pesa {receipt}. Sioni oda ambayo haijalipwa kwenye mazungumzo "
+        "haya, kwa hivyo nimempa mwenye duka aiangalie.",
+    },
+    "code_too_many": {
+        "en": "Sorry, I can't check more M-Pesa codes from this chat today. The shop owner will "
+        "get back to you.",
+        "sw": "Samahani, siwezi kuangalia code zaidi za M-Pesa kutoka kwa mazungumzo haya leo. "
+        "Mwenye duka atawasiliana nawe.",
+    },
+    "owner_code": {
+        "en": "M-Pesa code {receipt} from customer {phone}: {reason}.",
+        "sw": "",
+    },
+    # Back-in-stock alerts (restock_offer.py, restock_flow.py, orders/stock_alert_job.py).
+    "restock_offer": {
+        "en": "Shall I message you when {item} is back? Reply yes, or tap the button.",
+        "sw": "Nikutumie ujumbe {item} ikirudi? Jibu ndio, au bonyeza kitufe.",
+    },
+    "restock_subscribed": {
+        "en": "Done! I'll message you as soon as {item} is back in stock.",
+        "sw": "Sawa! Nitakutumia ujumbe {item} ikirudi dukani.",
+    },
+    "back_in_stock": {
+        "en": "Good news! {item} is back in stock at {shop}. Tap Buy now or reply yes to get "
+        "yours before it's gone.",
+        "sw": "Habari njema! {item} imerudi dukani {shop}. Bonyeza Nunua sasa au jibu ndio "
+        "uipate kabla haijaisha.",
+    },
+    "btn_notify": {"en": "Tell me when back", "sw": "Nijulishe ikirudi"},
+    "btn_buy_now": {"en": "Buy now", "sw": "Nunua sasa"},
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).

@@ -16,6 +16,7 @@ from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.logs import log
 from duka.orders import gateway_choice, ledger, reservations, store
 from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue, publish
+from duka.orders.settlement import PAYABLE, settle
 from duka.payments import (
     FailureReason,
     ForgedCallback,
@@ -35,6 +36,7 @@ OPEN_ATTEMPT = ("sending", "pending", "unknown")
 
 class Applied(StrEnum):
     PAID = "paid"
+    INSTALMENT = "instalment"  # a layaway payment that leaves a balance
     FAILED = "failed"
     FLAGGED = "flagged"
     UNCHANGED = "unchanged"
@@ -121,7 +123,8 @@ def _apply(
     order = store.lock_order(conn, str(found["order_id"]))
     assert order is not None
     attempt = store.lock_attempt(conn, str(found["id"]))
-    is_open = order["status"] == "pending" and order["attempt"] == attempt["attempt"]
+    # A layaway plan ('layaway') takes one prompt per instalment (duka.orders.layaway).
+    is_open = order["status"] in PAYABLE and order["attempt"] == attempt["attempt"]
     if result.status is PaymentStatus.PAID:
         applied, event = _apply_paid(conn, order, attempt, result, is_open)
     else:
@@ -158,8 +161,18 @@ def _apply_paid(
             f"attempt {attempt['attempt']} of this {order['status']} order had closed"
         )
     # Every payment received goes into the ledger, a flagged one too: the owner sees the money.
-    shortfall = _ledger_shortfall(conn, order, attempt, result)
-    flag_reason = flag_reason or shortfall
+    flag_reason = _add_to_ledger(conn, attempt, result) or flag_reason
+    instalment = False
+    if flag_reason is None:
+        settled = settle(
+            conn,
+            order,
+            transaction_id=result.transaction_id,
+            mpesa_reference=result.mpesa_reference,
+        )
+        instalment = settled.layaway  # a plan's part payment is expected, never a flag
+        if not settled.paid and not instalment:
+            flag_reason = f"payments cover KES {settled.received:,.0f} of KES {settled.total:,.0f}"
     _record(conn, attempt, result, "flagged" if flag_reason else "paid")
     if flag_reason:
         store.flag_order(conn, order_id, flag_reason)
@@ -172,20 +185,14 @@ def _apply_paid(
             reason=flag_reason,
         )
         return Applied.FLAGGED, PaymentEvent.FLAGGED
-    store.mark_paid(
-        conn, order_id, transaction_id=result.transaction_id, mpesa_reference=result.mpesa_reference
-    )
-    reservations.commit(conn, order_id)
-    if order["conversation_id"] is not None:
-        store.clear_cart(conn, str(order["conversation_id"]))
+    if instalment:
+        return Applied.INSTALMENT, PaymentEvent.LAYAWAY_PAYMENT
     return Applied.PAID, PaymentEvent.PAID
 
 
-def _ledger_shortfall(
-    conn: Connection, order: dict[str, Any], attempt: dict[str, Any], result: PaymentResult
-) -> str | None:
-    """Add the payment to the ledger; why the order is not paid by it, or None when the
-    payments matched to the order (each receipt once) now cover its total."""
+def _add_to_ledger(conn: Connection, attempt: dict[str, Any], result: PaymentResult) -> str | None:
+    """Add the payment to the ledger; why it must be flagged (its receipt was already
+    counted), or None."""
     receipt = result.transaction_id or result.mpesa_reference or result.checkout_request_id
     receipt = receipt or f"attempt:{attempt['id']}"
     amount = attempt["amount"] if result.amount_kes is None else Decimal(result.amount_kes)
@@ -193,10 +200,6 @@ def _ledger_shortfall(
         conn, attempt=attempt, gateway=result.gateway, receipt=receipt, amount=amount
     ):
         return f"M-Pesa receipt {receipt} was already counted for a payment"
-    total = Decimal(order["amount"])
-    received = ledger.received(conn, str(order["id"]))
-    if received < total:
-        return f"payments cover KES {received:,.0f} of KES {total:,.0f}"
     return None
 
 
@@ -213,6 +216,8 @@ def _apply_failure(
     _record(conn, attempt, result, "failed", failure_reason=reason.value)
     if not is_open:
         return Applied.UNCHANGED, None
+    if order["status"] == "layaway":  # a declined instalment: the plan and its stock stay
+        return Applied.FAILED, None
     order_id = str(order["id"])
     store.end_order(conn, order_id, "failed", reason.value)
     reservations.release(conn, order_id)

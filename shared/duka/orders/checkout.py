@@ -23,7 +23,7 @@ from psycopg import errors as pg_errors
 from duka.config import get_settings
 from duka.db.pool import Connection, tenant_transaction
 from duka.logs import log
-from duka.orders import gateway_choice, reservations, store
+from duka.orders import gateway_choice, layaway, reservations, store
 from duka.orders.delivery import delivery_fee
 from duka.orders.pricing import CartLine, DeliveryDetails, price_order, same_order
 from duka.orders.push import OpenedAttempt, PushOutcome, send_push
@@ -40,6 +40,7 @@ __all__ = [
     "CheckoutResult",
     "CheckoutStatus",
     "DeliveryDetails",
+    "LayawayRequest",
     "delivery_fee",
     "is_own_number",
     "latest_order",
@@ -57,6 +58,7 @@ class CheckoutStatus(StrEnum):
     EMPTY_CART = "empty_cart"
     TOO_MANY_PUSHES = "too_many_pushes"  # the phone had its hourly share of M-Pesa prompts
     PAYER_LIMIT = "payer_limit"  # another number than the customer's own: over today's caps
+    LAYAWAY_UNAVAILABLE = "layaway_unavailable"  # the shop or an item does not offer layaway
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class CheckoutResult:
     order_id: str | None
     amount_kes: int
     sold_out: tuple[str, ...] = ()  # names of the products that ran out
+    total_kes: int = 0  # the order's total when the prompt (a layaway deposit) asks for less
 
 
 _PUSH_STATUS = {
@@ -90,6 +93,18 @@ class _PayerLimit(Exception):
     """Paying from another number than the customer's own is over today's caps."""
 
 
+class _NoLayaway(Exception):
+    """Layaway was asked for, but the shop has it off or an item is left out of it."""
+
+
+@dataclass(frozen=True)
+class LayawayRequest:
+    """Pay by lipa pole pole: the first prompt is a deposit, `amount` if the customer named
+    one (kept within the shop's minimum and the total), else the minimum."""
+
+    amount: int | None = None
+
+
 def start_checkout(
     *,
     business_id: str,
@@ -99,8 +114,10 @@ def start_checkout(
     lines: Sequence[CartLine],
     delivery: DeliveryDetails,
     idempotency_key: str,
+    layaway_request: LayawayRequest | None = None,
 ) -> CheckoutResult:
-    """Create (or retry) the conversation's order and send the M-Pesa prompt for its total."""
+    """Create (or retry) the conversation's order and send the M-Pesa prompt for its total, or
+    for a layaway deposit (`layaway_request`)."""
     if not lines:
         return CheckoutResult(CheckoutStatus.EMPTY_CART, None, 0)
     if any(line.quantity < 1 for line in lines):
@@ -128,7 +145,7 @@ def start_checkout(
 
     try:
         with tenant_transaction(business_id) as conn:
-            opened = _open_attempt(
+            opened, total_kes = _open_attempt(
                 conn,
                 business=business,
                 conversation_id=conversation_id,
@@ -138,6 +155,7 @@ def start_checkout(
                 delivery=delivery,
                 idempotency_key=idempotency_key,
                 gateway=gateway.name,
+                layaway_request=layaway_request,
             )
     except reservations.SoldOut as exc:
         return CheckoutResult(CheckoutStatus.SOLD_OUT, None, 0, exc.names)
@@ -147,6 +165,8 @@ def start_checkout(
     except _PayerLimit:
         log(logger, logging.WARNING, "cap reached for paying from another number", **ids)
         return CheckoutResult(CheckoutStatus.PAYER_LIMIT, None, 0)
+    except _NoLayaway:
+        return CheckoutResult(CheckoutStatus.LAYAWAY_UNAVAILABLE, None, 0)
     except (_AlreadyPending, _KeyTaken):
         # Lost a race: to the same turn (replay its result) or to another open order.
         with tenant_transaction(business_id) as conn:
@@ -160,7 +180,9 @@ def start_checkout(
             CheckoutStatus.ALREADY_PENDING, str(pending["id"]), int(pending["amount"])
         )
     outcome = send_push(gateway, opened)
-    return CheckoutResult(_PUSH_STATUS[outcome], opened.order_id, opened.amount_kes)
+    return CheckoutResult(
+        _PUSH_STATUS[outcome], opened.order_id, opened.amount_kes, total_kes=total_kes
+    )
 
 
 def is_own_number(pay_phone: str, customer_phone: str) -> bool:
@@ -182,8 +204,10 @@ def _open_attempt(
     delivery: DeliveryDetails,
     idempotency_key: str,
     gateway: str,
-) -> OpenedAttempt:
-    """Create the order (or reopen the same failed one), claim the key and reserve stock."""
+    layaway_request: LayawayRequest | None = None,
+) -> tuple[OpenedAttempt, int]:
+    """Create the order (or reopen the same failed one), claim the key and reserve stock;
+    returns the attempt and the order's total."""
     # Waits here are for other checkouts' product rows; anything longer is a lock held by our
     # own caller, better reported than waited on forever.
     conn.execute("SET LOCAL lock_timeout = '10s'")
@@ -198,6 +222,18 @@ def _open_attempt(
     if not stk_push_allowed(conn, pay_phone):
         raise _TooManyPushes()
     priced = price_order(conn, business["settings"], lines, delivery)
+    terms = layaway.terms_for(business["settings"]) if layaway_request else None
+    if layaway_request and (
+        terms is None
+        or layaway.excluded_products(conn, [str(item["product_id"]) for item in priced.items])
+    ):
+        raise _NoLayaway()
+    # A layaway order's first prompt is its deposit; the order keeps its full total.
+    prompt_kes = (
+        terms.deposit(priced.amount_kes, layaway_request.amount)
+        if terms and layaway_request
+        else priced.amount_kes
+    )
     expires_at = datetime.now(UTC) + timedelta(seconds=get_settings().order_expiry_seconds)
     previous = store.latest_order(conn, conversation_id)
     attempt = None
@@ -231,9 +267,10 @@ def _open_attempt(
         idempotency_key=idempotency_key,
         gateway=gateway,
         pay_phone=pay_phone,
-        amount=priced.amount_kes,
+        amount=prompt_kes,
     ):
         raise _KeyTaken(idempotency_key)
+    layaway.set_plan(conn, order_id, terms, prompt_kes, datetime.now(UTC))
     claims = [
         reservations.Claim(item["product_id"], item["name"], item["size"], item["quantity"])
         for item in priced.items
@@ -241,7 +278,7 @@ def _open_attempt(
     reservations.reserve(
         conn, business_id=business_id, order_id=order_id, attempt=attempt, claims=claims
     )
-    return OpenedAttempt(business_id, order_id, attempt, priced.amount_kes, pay_phone)
+    return OpenedAttempt(business_id, order_id, attempt, prompt_kes, pay_phone), priced.amount_kes
 
 
 def _replayed(attempt: Mapping[str, Any]) -> CheckoutResult:

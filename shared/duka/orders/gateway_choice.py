@@ -47,6 +47,8 @@ BOUTIQUE_CREDENTIAL_KEYS: dict[str, frozenset[str]] = {
             "DARAJA_SHORTCODE",
             "DARAJA_TRANSACTION_TYPE",
             "DARAJA_PARTY_B",
+            "DARAJA_INITIATOR_NAME",
+            "DARAJA_SECURITY_CREDENTIAL",
         }
     ),
 }

@@ -81,3 +81,61 @@ def receipt_order(conn: Connection, receipt: str) -> dict[str, Any] | None:
     return conn.execute(
         "SELECT order_id, matched_by FROM payments WHERE receipt = %s", (receipt,)
     ).fetchone()
+
+
+def record_network_payment(
+    conn: Connection,
+    *,
+    business_id: str,
+    order_id: str | None,
+    receipt: str,
+    amount: Decimal,
+    shortcode: str,
+    matched_by: str,
+    payer_phone: str | None = None,
+) -> bool:
+    """Add a payment M-Pesa reported to the shop's Till or Paybill (a C2B confirmation, or a
+    Transaction Status result), matched to `order_id` or to no order yet. False when the
+    receipt is already in the ledger (nothing is added)."""
+    row = conn.execute(
+        "INSERT INTO payments (business_id, order_id, gateway, shortcode, receipt, amount,"
+        " payer_phone_masked, matched_by) VALUES (%s, %s, 'daraja', %s, %s, %s, %s, %s)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (
+            business_id,
+            order_id,
+            shortcode,
+            receipt,
+            amount,
+            _masked(payer_phone),
+            matched_by,
+        ),
+    ).fetchone()
+    return row is not None
+
+
+def network_payment(conn: Connection, receipt: str) -> dict[str, Any] | None:
+    """The tenant's ledger row for this receipt: its order, amount, shortcode and path."""
+    return conn.execute(
+        "SELECT id, order_id, amount, shortcode, gateway, matched_by FROM payments"
+        " WHERE receipt = %s",
+        (receipt,),
+    ).fetchone()
+
+
+def attach_to_order(conn: Connection, receipt: str, order_id: str) -> bool:
+    """Match a stored payment that has no order yet to `order_id` (the customer pasted its
+    code); False when it already belongs to an order."""
+    row = conn.execute(
+        "UPDATE payments SET order_id = %s, matched_by = 'c2b'"
+        " WHERE receipt = %s AND order_id IS NULL RETURNING id",
+        (order_id, receipt),
+    ).fetchone()
+    return row is not None
+
+
+def _masked(phone: str | None) -> str | None:
+    """Daraja may send the payer's MSISDN, or only a hash of it: mask a number, drop a hash."""
+    if not phone or not phone.isdigit() or len(phone) > 15:
+        return None
+    return mask_phone("+" + phone if phone.startswith("254") else phone)

@@ -17,9 +17,11 @@ from duka.db.pool import Connection, tenant_transaction
 from duka.llm import LLMUnavailable
 from duka.logs import log
 from duka.orchestrator.interactive import payment_failed_buttons
-from duka.orders import store
+from duka.orders import layaway_notices, reversals, store
+from duka.orders.payment_events import PaymentEvent
 from duka.outbound import deliver_pending, queue_reply
 from duka.payments import FailureReason, failure_message
+from duka.store import conversations
 from duka.whatsapp_templates import template_metadata
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ def kes(amount: Decimal | int) -> str:
 def notify_payment_event(payload: Mapping[str, Any]) -> None:
     """process_payment's work: tell the customer how their payment ended, once, then send it.
     Raises on transient failures so Pub/Sub redelivers."""
+    if payload.get("event") == PaymentEvent.REFUND_REQUESTED:  # send the owner's reversals
+        reversals.send_requested(payload)
+        return
     business_id, order_id = payload.get("business_id"), payload.get("order_id")
     if not business_id or not order_id:
         log(logger, logging.ERROR, "payment event without ids; acknowledged", payload=dict(payload))
@@ -86,7 +91,7 @@ def notify_payment_event(payload: Mapping[str, Any]) -> None:
             )
             return
         conversation_id = str(order["conversation_id"])
-        state = notification_state(order)
+        state = layaway_notices.notice_state(conn, order) or notification_state(order)
         if state is not None and state != order["notified_state"]:
             memory_id = _store_message(conn, order, state)
     deliver_pending(str(business_id), conversation_id)
@@ -115,10 +120,13 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
     business_id, order_id = str(order["business_id"]), str(order["id"])
     memory_id: str | None = None
     conversation_id = str(order["conversation_id"])
-    language = _language(conn, conversation_id)
+    language = conversations.reply_language(conn, conversation_id)
     kind = state.split(":", 1)[0]
     items = store.order_items(conn, order_id)
-    if kind == "paid":
+    layaway_template: dict[str, Any] | None = None
+    if kind == "layaway":  # a plan's payment: "received X, balance Y, due Z"
+        text, layaway_template = layaway_notices.payment_notice(conn, order, language)
+    elif kind == "paid":
         text = _paid_text(order, items, language)
         memory_id = _save_memory(conn, order, items)
     elif kind == "failed":
@@ -133,7 +141,9 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
         )
     metadata: dict[str, Any] = {"kind": f"payment_{kind}", "order_id": order_id, "proactive": True}
     # Outside the 24-hour window only the approved template can go.
-    if kind == "paid":
+    if layaway_template is not None:
+        metadata["template"] = layaway_template
+    elif kind == "paid":
         metadata["template"] = _paid_template(conn, order, items)
     else:
         metadata["template"] = _ended_template(conn, order, kind)
@@ -158,15 +168,6 @@ def _store_message(conn: Connection, order: Mapping[str, Any], state: str) -> st
         state=state,
     )
     return memory_id
-
-
-def _language(conn: Connection, conversation_id: str) -> str:
-    row = conn.execute(
-        "SELECT metadata->>'language' AS language FROM conversations WHERE id = %s",
-        (conversation_id,),
-    ).fetchone()
-    language = row["language"] if row else None
-    return "en" if language in (None, "en") else "sw"
 
 
 def _failure_reason(value: str | None) -> FailureReason:

@@ -17,8 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 from duka.db.pool import Connection
 from duka.errors import Rejected
-from duka.orders import ledger, reservations, store
+from duka.orders import ledger, store
 from duka.orders.payment_events import PaymentEvent, QueuedEvent, enqueue
+from duka.orders.settlement import PAYABLE, settle
 
 # An M-Pesa transaction code: ten capital letters and digits, e.g. QFT4ABCDE1.
 _RECEIPT = re.compile(r"[A-Z0-9]{10}")
@@ -73,10 +74,10 @@ def confirm_payment(
     if order is None:
         return None
     receipt, received_now = _receipt(code), _amount(amount)
-    if order["status"] != "pending":
+    if order["status"] not in PAYABLE:
         if ledger.receipt_order(conn, receipt) is not None:  # a second tap, say
             raise NotConfirmable(_already_counted(conn, order_id, receipt))
-        raise NotConfirmable("Only an unpaid, open order can take a payment here.")
+        raise NotConfirmable("Only an unpaid, open order or a running layaway can take a payment.")
     if order["flagged"]:
         raise NotConfirmable(
             "This order's payment needs checking first: accept it or cancel the order."
@@ -85,22 +86,22 @@ def confirm_payment(
         conn, order_id=order_id, receipt=receipt, amount=received_now
     ):
         raise NotConfirmable(_already_counted(conn, order_id, receipt))
-    total = Decimal(order["amount"])
-    received = ledger.received(conn, order_id)
-    if received < total:
-        return Confirmed(receipt, paid=False, received=received, total=total, queued=None)
-    store.mark_paid(conn, order_id, transaction_id=receipt, mpesa_reference=None)
-    reservations.commit(conn, order_id)
-    if order["conversation_id"] is not None:
-        store.clear_cart(conn, str(order["conversation_id"]))
+    settled = settle(conn, order, transaction_id=receipt)
+    if not settled.paid and not settled.layaway:
+        return Confirmed(
+            receipt, paid=False, received=settled.received, total=settled.total, queued=None
+        )
+    # A plan's instalment is told ("received X, balance Y") like one that came by M-Pesa prompt.
     queued = enqueue(
         conn,
         business_id=business_id,
         order_id=order_id,
         attempt=int(order["attempt"]),
-        event=PaymentEvent.PAID,
+        event=PaymentEvent.PAID if settled.paid else PaymentEvent.LAYAWAY_PAYMENT,
     )
-    return Confirmed(receipt, paid=True, received=received, total=total, queued=queued)
+    return Confirmed(
+        receipt, paid=settled.paid, received=settled.received, total=settled.total, queued=queued
+    )
 
 
 def _already_counted(conn: Connection, order_id: str, receipt: str) -> str:

@@ -4,6 +4,7 @@ published at once; if publishing fails, the sweep job's outbox relay publishes i
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -21,6 +22,10 @@ class PaymentEvent(StrEnum):
     EXPIRED = "expired"
     FLAGGED = "flagged"
     CANCELLED = "cancelled"  # the owner cancelled a flagged order (duka.orders.resolution)
+    LAYAWAY_PAYMENT = "layaway_payment"  # a layaway plan received a payment, a balance remains
+    # The owner asked for refunds through M-Pesa: process_payment, which holds the payment
+    # secrets, sends the reversals named by the payload's "refund_ids" (duka.orders.reversals).
+    REFUND_REQUESTED = "refund_requested"
 
 
 @dataclass(frozen=True)
@@ -30,14 +35,22 @@ class QueuedEvent:
 
 
 def enqueue(
-    conn: Connection, *, business_id: str, order_id: str, attempt: int, event: PaymentEvent
+    conn: Connection,
+    *,
+    business_id: str,
+    order_id: str,
+    attempt: int,
+    event: PaymentEvent,
+    refund_ids: Sequence[str] = (),
 ) -> QueuedEvent:
-    payload = {
+    payload: dict[str, Any] = {
         "business_id": business_id,
         "order_id": order_id,
         "attempt": attempt,
         "event": event.value,
     }
+    if refund_ids:
+        payload["refund_ids"] = list(refund_ids)
     row = conn.execute(
         "INSERT INTO outbox (business_id, topic, payload) VALUES (%s, %s, %s) RETURNING id",
         (business_id, publishing.PAYMENT_EVENTS, Jsonb(payload)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from duka.db.pool import Connection
 from duka.errors import Rejected
@@ -86,7 +87,14 @@ def release(conn: Connection, order_id: str) -> int:
         " WHERE order_id = %s AND state = 'reserved' RETURNING product_id, size, quantity",
         (order_id,),
     ).fetchall()
-    for row in sorted(rows, key=lambda r: (str(r["product_id"]), r["size"] or "")):
+    put_back(conn, rows)
+    return len(rows)
+
+
+def put_back(conn: Connection, pieces: Sequence[Mapping[str, Any]]) -> None:
+    """Add pieces (product_id, size, quantity) back to their product's and size's stock, in
+    one fixed order so two concurrent put-backs cannot deadlock."""
+    for row in sorted(pieces, key=lambda r: (str(r["product_id"]), r["size"] or "")):
         conn.execute(
             "UPDATE products SET stock = stock + %s WHERE id = %s",
             (row["quantity"], row["product_id"]),
@@ -96,7 +104,6 @@ def release(conn: Connection, order_id: str) -> int:
                 "UPDATE product_stock SET stock = stock + %s WHERE product_id = %s AND size = %s",
                 (row["quantity"], row["product_id"], row["size"]),
             )
-    return len(rows)
 
 
 def commit(conn: Connection, order_id: str) -> int:

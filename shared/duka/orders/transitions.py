@@ -10,11 +10,13 @@ from duka.errors import NotFound, Rejected
 from duka.orders import reservations, store
 
 PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"paid", "failed", "cancelled", "expired"}),
+    "pending": frozenset({"paid", "failed", "cancelled", "expired", "layaway"}),
     "failed": frozenset({"pending"}),  # a retry, as the next attempt
     "paid": frozenset(),
     "cancelled": frozenset(),
     "expired": frozenset(),
+    "layaway": frozenset({"paid", "lapsed"}),  # lipa pole pole (migration 023)
+    "lapsed": frozenset(),
 }
 
 

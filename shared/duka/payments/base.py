@@ -186,6 +186,11 @@ class DarajaConfig:
     party_b: str
     callback_token: str = field(repr=False)
     timeout_s: float = 10
+    # The API operator ("initiator") the shop created on the M-Pesa org portal, and its password
+    # encrypted with Safaricom's certificate: needed by Transaction Status and Reversal only, so
+    # a boutique that only takes STK prompts may leave them out.
+    initiator_name: str | None = None
+    security_credential: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, values: Mapping[str, str]) -> DarajaConfig:
@@ -212,6 +217,8 @@ class DarajaConfig:
             transaction_type=kind,
             party_b=party_b,
             callback_token=_required(values, "DARAJA_CALLBACK_TOKEN"),
+            initiator_name=values.get("DARAJA_INITIATOR_NAME", "").strip() or None,
+            security_credential=values.get("DARAJA_SECURITY_CREDENTIAL", "").strip() or None,
         )
 
 

@@ -92,6 +92,13 @@ class DarajaGateway(HttpGateway):
     def callback_requires_confirmation(self) -> bool:
         return True
 
+    def fresh_access_token(self, *, renew: bool = False) -> str:
+        """A live token for Daraja's other APIs; `renew` after Daraja refused the cached one."""
+        if renew:
+            with self._token_lock:
+                self._token = None
+        return self._access_token()
+
     def initiate_stk_push(self, request: StkPushRequest) -> StkPushAccepted:
         msisdn = to_msisdn(request.phone_e164)
         payload = {
@@ -180,6 +187,23 @@ class DarajaGateway(HttpGateway):
             amount_kes=whole_kes(metadata.get("Amount")),
             transaction_id=None if receipt is None else str(receipt),
         )
+
+    @property
+    def config(self) -> DarajaConfig:
+        """Who this gateway acts for: C2B and Transaction Status name its shortcode and
+        initiator (duka.payments.daraja_c2b)."""
+        return self._config
+
+    def post_repeatable(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a request that is safe to repeat (C2B URL registration, Transaction Status)
+        with a live access token, retrying server errors; refusals raised as for a query."""
+        http_request = self._client.build_request(
+            "POST", path, json=dict(payload), headers=self._bearer()
+        )
+        response = send_repeatable(self._client, http_request, self._retry, gateway=self.name)
+        body = json_object(response)
+        self._raise_for_refusal(response, body)
+        return body
 
     def _credentials(self) -> dict[str, str]:
         timestamp = nairobi_timestamp(self._clock())

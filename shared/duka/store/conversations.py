@@ -84,3 +84,14 @@ def set_status(conn: Connection, conversation_id: str, status: str) -> None:
         "UPDATE conversations SET status = %s, updated_at = now() WHERE id = %s",
         (status, conversation_id),
     )
+
+
+def reply_language(conn: Connection, conversation_id: str) -> str:
+    """The language a notice outside a turn is written in: the conversation's own ("en" or
+    "sw"), English when it has none yet."""
+    row = conn.execute(
+        "SELECT metadata->>'language' AS language FROM conversations WHERE id = %s",
+        (conversation_id,),
+    ).fetchone()
+    language = row["language"] if row else None
+    return "en" if language in (None, "en") else "sw"

@@ -3,6 +3,10 @@
 The simulated customer and control API (`/_sandbox/...`) are shared with the PayLink sandbox;
 see `duka_local.sandboxes.paylink_sandbox`. Extra control: `POST /_sandbox/revoke_tokens` makes
 every issued access token invalid, as when Daraja expires one early.
+
+The sandbox also keeps the M-Pesa network's record of completed payments
+(`transactions`, by receipt): a paid STK push lands there, and so does a simulated payment to
+a Till or Paybill; Transaction Status and Reversal read it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +32,8 @@ from duka.payments.daraja import (
     nairobi_timestamp,
     stk_password,
 )
+from duka_local.sandboxes.daraja_c2b_sandbox import c2b_rules
+from duka_local.sandboxes.daraja_reversal_sandbox import reversal_rules
 from duka_local.sandboxes.paylink_sandbox import (
     MpesaSandbox,
     SimulatedPush,
@@ -57,6 +63,20 @@ def _is_msisdn(value: object) -> bool:
     )
 
 
+@dataclass
+class MpesaTransaction:
+    """A completed M-Pesa payment as the network records it."""
+
+    receipt: str
+    amount_kes: int
+    shortcode: str  # the Till or Paybill credited
+    msisdn: str
+    completed_at: datetime
+    kind: str  # "stk" | "c2b"
+    bill_ref: str | None = None  # the account number typed for a Paybill payment
+    reversed_kes: int = 0
+
+
 def _is_text_up_to(limit: int) -> Callable[[object], bool]:
     return lambda value: isinstance(value, str) and 1 <= len(value) <= limit
 
@@ -72,13 +92,20 @@ class DarajaSandbox(MpesaSandbox):
         shortcode: str,
         passkey: str,
         party_b: str | None = None,
+        initiator_name: str | None = None,
+        security_credential: str | None = None,
     ) -> None:
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.shortcode = shortcode
         self.passkey = passkey
         self.party_b = party_b or shortcode
+        # The API operator Transaction Status and Reversal requests must name, and its
+        # encrypted password; None: those APIs refuse every request (no operator set up).
+        self.initiator_name = initiator_name
+        self.security_credential = security_credential
         self._tokens: set[str] = set()
+        self._transactions: dict[str, MpesaTransaction] = {}
         super().__init__()
 
     def api_rules(self) -> list[Rule]:
@@ -87,11 +114,50 @@ class DarajaSandbox(MpesaSandbox):
             Rule(PUSH_PATH, methods=["POST"], endpoint=self._push),
             Rule(QUERY_PATH, methods=["POST"], endpoint=self._query),
             Rule("/_sandbox/revoke_tokens", methods=["POST"], endpoint=self._revoke_tokens),
+            *reversal_rules(self),
+            *c2b_rules(self),
         ]
 
     def revoke_tokens(self) -> None:
         with self._lock:
             self._tokens.clear()
+
+    def answer(
+        self,
+        reference: str,
+        action: str,
+        *,
+        reason: str | None = None,
+        lose_callback: bool = False,
+    ) -> SimulatedPush:
+        """As the base class; a paid push also becomes a transaction on the network."""
+        push = super().answer(reference, action, reason=reason, lose_callback=lose_callback)
+        if push.status == "success" and push.transaction_id:
+            self.record_transaction(
+                MpesaTransaction(
+                    receipt=push.transaction_id,
+                    amount_kes=push.amount_kes,
+                    shortcode=self.party_b,
+                    msisdn=push.phone,
+                    completed_at=datetime.now(UTC),
+                    kind="stk",
+                )
+            )
+        return push
+
+    def record_transaction(self, transaction: MpesaTransaction) -> None:
+        with self._lock:
+            self._transactions[transaction.receipt] = transaction
+
+    def find_transaction(self, receipt: str) -> MpesaTransaction | None:
+        """A copy of the network's record of this receipt, if any."""
+        with self._lock:
+            found = self._transactions.get(receipt)
+            return replace(found) if found else None
+
+    def add_reversed(self, receipt: str, amount_kes: int) -> None:
+        with self._lock:
+            self._transactions[receipt].reversed_kes += amount_kes
 
     def callback_for(self, push: SimulatedPush) -> tuple[bytes, dict[str, str]]:
         result_code, result_desc = _RESULTS[push.reason]
@@ -216,6 +282,21 @@ class DarajaSandbox(MpesaSandbox):
                 "ResultDesc": result_desc,
             },
         )
+
+    def invalid_initiator(self, body: dict[str, Any]) -> str | None:
+        """ "Initiator" or "SecurityCredential" when the request's operator is not the one
+        set up (Daraja answers 2001, "The initiator information is invalid")."""
+        if self.initiator_name is None or body.get("Initiator") != self.initiator_name:
+            return "Initiator"
+        if not hmac.compare_digest(
+            str(body.get("SecurityCredential")), self.security_credential or ""
+        ):
+            return "SecurityCredential"
+        return None
+
+    def token_refused(self, request: Request) -> Response | None:
+        """Daraja's 401 for a request without a live access token; None when it has one."""
+        return self._token_refused(request)
 
     def _invalid_credential(self, body: dict[str, Any]) -> str | None:
         """The first of BusinessShortCode, Timestamp, Password that is wrong, if any."""

@@ -52,6 +52,8 @@ def _start_payment_sandboxes(config: dict[str, Any]) -> None:
         consumer_secret=env["DARAJA_CONSUMER_SECRET"],
         shortcode=env["DARAJA_SHORTCODE"],
         passkey=env["DARAJA_PASSKEY"],
+        initiator_name=env["DARAJA_INITIATOR_NAME"],
+        security_credential=env["DARAJA_SECURITY_CREDENTIAL"],
     ).start(port=config["daraja_port"])
 
 

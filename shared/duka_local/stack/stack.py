@@ -30,9 +30,11 @@ LOCAL_PAYMENT_ENV = {
     "DARAJA_PASSKEY": "local-daraja-passkey",
     "DARAJA_SHORTCODE": "174379",
     "DARAJA_CALLBACK_TOKEN": "local-daraja-callback-token",
+    "DARAJA_INITIATOR_NAME": "duka-local-api",
+    "DARAJA_SECURITY_CREDENTIAL": "local-daraja-security-credential",
 }
 LOCAL_DASHBOARD_SESSION_KEY = "local-dashboard-session-key"
-SCHEDULED_JOBS = ["sweep", "reconcile"]
+SCHEDULED_JOBS = ["sweep", "reconcile", "layaway", "stock_alerts"]
 
 
 def repo_root() -> Path:
