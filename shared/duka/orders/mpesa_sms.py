@@ -20,7 +20,9 @@ _RECEIPT = re.compile(r"[A-Z][A-Z0-9]{9}")
 # Our own order reference (duka.orders.push.account_reference) is ten hex capitals; a receipt
 # starts with its year's letter (Q 2022 ... U 2026), never A-F, so it always has a letter past F.
 _ORDER_REFERENCE = re.compile(r"[0-9A-F]{10}")
-_CONFIRMED = re.compile(r"\b(?:confirmed|imethibitishwa)\b", re.IGNORECASE)
+# The SMS proper starts with its receipt then "Confirmed": she may write a few words before it
+# ("nimetuma. QFT4ABCDE1 Confirmed. Ksh...").
+_SMS_START = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{9})\s+(?i:confirmed|imethibitishwa)\b")
 _AMOUNT = re.compile(r"\bK(?:sh|es)\.?\s?([\d,]+(?:\.\d{1,2})?)", re.IGNORECASE)
 _ACCOUNT = re.compile(r"\b(?:for account|kwa akaunti|akaunti)\s+([A-Za-z0-9-]{1,20})", re.I)
 # "paid to NYOTA BOUTIQUE." / "sent to NYOTA BOUTIQUE for account" / "imelipwa kwa X."
@@ -64,17 +66,19 @@ def _amount(text: str) -> Decimal | None:
 
 
 def read_sms(text: str) -> PastedPayment | None:
-    """A pasted confirmation SMS: its code (the first word), amount, account and payee."""
-    words = _words(text)
-    if len(words) < 3 or not _is_receipt(words[0]) or not _CONFIRMED.search(text):
+    """A pasted confirmation SMS: its code (the word before "Confirmed"), amount, account and
+    payee."""
+    start = _SMS_START.search(text)
+    if start is None or not _is_receipt(start.group(1)):
         return None
+    receipt, text = start.group(1), text[start.start() :]
     amount = _amount(text)
     if amount is None:
         return None
     account = _ACCOUNT.search(text)
     paid_to = _PAID_TO.search(text)
     return PastedPayment(
-        receipt=words[0],
+        receipt=receipt,
         amount=amount,
         account=account.group(1).upper() if account else None,
         paid_to=paid_to.group(1).strip().rstrip(".") if paid_to else None,
