@@ -13,17 +13,22 @@ from typing import Any
 import httpx
 import pytest
 
-from duka.payments import CallbackRejected, DarajaConfig, DarajaGateway, GatewayConfigError
+from duka.payments import CallbackRejected, GatewayConfigError
 from duka.payments import daraja_c2b as c2b
-from duka.payments.base import RetryPolicy
 from duka_local.sandboxes.daraja_c2b_sandbox import c2b_desk
 from duka_local.sandboxes.daraja_sandbox import DarajaSandbox
-from tests.test_reversal_wire import CREDENTIAL, INITIATOR, SHORTCODE, Notices, notices
+from tests.test_reversal_wire import (
+    CREDENTIAL,
+    INITIATOR,
+    SHORTCODE,
+    Notices,
+    gateway_for,
+    notices,
+)
 
 __all__ = ["notices"]  # the recorder fixture, shared with the Reversal wire tests
 
 TILL = "5432109"
-NO_WAIT = RetryPolicy(attempts=3, backoff_s=0)
 
 
 @pytest.fixture
@@ -39,23 +44,6 @@ def sandbox() -> Iterator[DarajaSandbox]:
     daraja.start()
     yield daraja
     daraja.stop()
-
-
-def gateway_for(sandbox: DarajaSandbox, **overrides: Any) -> DarajaGateway:
-    fields: dict[str, Any] = {
-        "base_url": sandbox.base_url,
-        "consumer_key": "ck",
-        "consumer_secret": "cs",
-        "passkey": "pk",
-        "shortcode": SHORTCODE,
-        "transaction_type": "CustomerPayBillOnline",
-        "party_b": SHORTCODE,
-        "callback_token": "token",
-        "timeout_s": 2,
-        "initiator_name": INITIATOR,
-        "security_credential": CREDENTIAL,
-    }
-    return DarajaGateway(DarajaConfig(**(fields | overrides)), retry=NO_WAIT)
 
 
 def register(sandbox: DarajaSandbox, notices: Notices, shortcode: str = TILL) -> dict[str, Any]:
