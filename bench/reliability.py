@@ -1,5 +1,7 @@
 """Load and chaos: many customers of many boutiques buying at once, every webhook delivered three
 times, faults at the wire, then proof that nothing was lost, doubled or left inconsistent.
+Then the sales jobs (follow-ups, back-in-stock alerts, a broadcast) run with every scheduler tick
+delivered several times at once (bench/chaos_jobs.py): nothing they send may go twice.
 
 Faults: Twilio answers 500/503/429, or takes a reply and then answers 500 (a run dying after
 the send); Pub/Sub redelivers events; PayLink answers a push with 503 (outcome unknown); the
@@ -33,6 +35,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from bench import chaos_jobs
 from bench.common import print_table, write_results
 from duka_local.simulator import WhatsAppSimulator
 
@@ -41,6 +44,7 @@ C-D1,Blue Floral Midi Dress,Chiffon midi with blue floral print,2500,3,dress,blu
 C-D2,Red Bodycon Dress,Knee-length stretch dress,1800,3,dress,red,S;M,
 C-S1,Kitenge Pencil Skirt,High-waist kitenge skirt,1600,3,skirt,orange,S;M;L,
 C-T1,White Cotton Blouse,Puff sleeve blouse,1400,3,blouse,white,S;M;L,
+C-K1,Kikoi Beach Kaftan,Striped kikoi kaftan,2200,0,kaftan,blue,M,
 """
 INITIAL_STOCK = 3
 SEARCHES = [
@@ -314,7 +318,7 @@ def verify(env: dict[str, str], shops: list[dict[str, str]]) -> dict[str, Any]:
             db, ids, "role = 'customer' AND answered_by IS NULL AND metadata ? 'dead_lettered_at'"
         )
         replies = db.execute(
-            "SELECT m.external_id, m.delivery_status, c.customer_phone FROM messages m"
+            "SELECT m.external_id, m.delivery_status, m.content, c.customer_phone FROM messages m"
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE m.business_id = ANY(%(s)s) AND m.role <> 'customer'",
             {"s": ids},
@@ -328,7 +332,7 @@ def verify(env: dict[str, str], shops: list[dict[str, str]]) -> dict[str, Any]:
             {"s": ids},
         ).fetchall()
         stock = db.execute(
-            "SELECT p.id, p.stock,"
+            "SELECT p.id, p.sku, p.stock,"
             " coalesce(sum(r.quantity) FILTER (WHERE r.state = 'committed'), 0) AS sold,"
             " coalesce(sum(r.quantity) FILTER (WHERE r.state = 'reserved'), 0) AS held,"
             " (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o"
@@ -351,6 +355,22 @@ def verify(env: dict[str, str], shops: list[dict[str, str]]) -> dict[str, Any]:
         "replies_delivered": len(delivered),
         "replies_sent_twice": len({m["sid"] for m in delivered} - set(recorded))
         + (len(recorded) - len(set(recorded))),
+        # What Twilio holds that no reply recorded as sent: how many copies of it she got, and
+        # what became of its message here (to tell a second send from a lost record).
+        "sent_twice_examples": [
+            {
+                "body": m["body"][:60],
+                "copies": sum(d["to"] == m["to"] and d["body"] == m["body"] for d in delivered),
+                "here": [
+                    r["delivery_status"]
+                    for r in replies
+                    if r["customer_phone"] == m["to"].removeprefix("whatsapp:")
+                    and (r["content"] or "")[:40] == m["body"][:40]
+                ],
+            }
+            for m in delivered
+            if m["sid"] not in set(recorded)
+        ][:5],
         "replies_failed": sum(r["delivery_status"] == "failed" for r in replies),
         "twilio_attempts_failed": sum(
             a["status"] >= 400 for a in attempts if a["to"].removeprefix("whatsapp:") in customers
@@ -362,9 +382,14 @@ def verify(env: dict[str, str], shops: list[dict[str, str]]) -> dict[str, Any]:
         "stock_mismatches": [
             str(p["id"])
             for p in stock
-            if p["stock"] != INITIAL_STOCK - p["sold"] - p["held"] or p["sold"] != p["paid"]
+            if p["stock"] != _initial(p["sku"]) - p["sold"] - p["held"] or p["sold"] != p["paid"]
         ],
     }
+
+
+def _initial(sku: str) -> int:
+    """Stock before any sale: the kaftan's is what the owner restocked in the jobs phase."""
+    return sum(chaos_jobs.RESTOCK.values()) if sku == chaos_jobs.RESTOCK_SKU else INITIAL_STOCK
 
 
 def _count(db: psycopg.Connection[dict[str, Any]], shop_ids: list[str], where: str) -> int:
@@ -395,16 +420,25 @@ def run_chaos(env: dict[str, str], plan: Plan, folder: Path) -> dict[str, Any]:
     shops = create_boutiques(plan.businesses, folder)
     chaos = Chaos(env, plan, shops)
     seconds = chaos.run()
+    with chaos_jobs.connect(env) as db:
+        chaos_jobs.arrange(db, shops)
+    jobs_injected = chaos_jobs.hammer(env)
     checks = verify(env, shops)
+    with chaos_jobs.connect(env) as db:
+        jobs = chaos_jobs.verify(db, [s["id"] for s in shops])
     return {
         "plan": asdict(plan),
         "seconds": round(seconds, 1),
-        "injected": {k: v for k, v in vars(chaos.tally).items() if k != "lock"},
+        "injected": {
+            **{k: v for k, v in vars(chaos.tally).items() if k != "lock"},
+            **{f"jobs_{k}": v for k, v in jobs_injected.items()},
+        },
         "duplicates_suppressed": chaos.tally.webhook_posts
         - chaos.tally.webhook_5xx
         - checks["messages"]
         + chaos.tally.pubsub_redeliveries,
         **checks,
+        **jobs,
     }
 
 
@@ -437,6 +471,11 @@ def report_table(report: dict[str, Any]) -> None:
                 not report["stock_mismatches"],
             ]
         ],
+    )
+    print_table(
+        "Sales jobs, every tick delivered several times",
+        ["kind", "sent", "sent twice"],
+        [[k, n, report["jobs_sent_twice"][k]] for k, n in report["jobs_sent"].items()],
     )
 
 

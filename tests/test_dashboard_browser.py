@@ -42,14 +42,14 @@ NEW_PRODUCTS = {
     "phone": ("Maasai Shuka Wrap Skirt", "shuka wrap skirt"),
     "desktop": ("Lamu Kikoi Beach Kaftan", "kikoi kaftan"),
 }
-SHOPPERS = [  # name, days ago, product SKU, size, quantity
-    ("Achieng Otieno", 0, "NY-D001", "M", 1),
-    ("Fatuma Hassan", 1, "NY-S001", "S", 2),
-    ("Njeri Mwangi", 3, "NY-D002", "L", 1),
-    ("Amina Yusuf", 6, "NY-J001", "M", 1),
-    ("Grace Wairimu", 11, "NY-D001", "S", 1),
-    ("Wanjiru Karanja", 17, "NY-T001", "M", 3),
-    ("Mercy Chebet", 24, "NY-F001", "40", 1),
+SHOPPERS = [  # name, days ago, product SKU, size, quantity, what brought the sale
+    ("Achieng Otieno", 0, "NY-D001", "M", 1, "broadcast"),
+    ("Fatuma Hassan", 1, "NY-S001", "S", 2, "organic"),
+    ("Njeri Mwangi", 3, "NY-D002", "L", 1, "follow_up"),
+    ("Amina Yusuf", 6, "NY-J001", "M", 1, "back_in_stock"),
+    ("Grace Wairimu", 11, "NY-D001", "S", 1, "owner_takeover"),
+    ("Wanjiru Karanja", 17, "NY-T001", "M", 3, "organic"),
+    ("Mercy Chebet", 24, "NY-F001", "40", 1, "broadcast"),
 ]
 
 expect.set_options(timeout=15_000)  # the chat and the feed refresh every few seconds
@@ -88,7 +88,7 @@ def shop(stack: dict[str, str], admin: Any) -> Shop:
             "SELECT id, sku, name, price FROM products WHERE business_id = %s", (demo["id"],)
         ).fetchall()
     }
-    for name, days, sku, size, quantity in SHOPPERS:
+    for name, days, sku, size, quantity, source in SHOPPERS:
         item = products[sku]
         chat = add_conversation(
             admin, demo["id"], name=name, messages=[("customer", f"Nataka {item['name']}")]
@@ -102,8 +102,8 @@ def shop(stack: dict[str, str], admin: Any) -> Shop:
         )
         admin.execute(
             "UPDATE orders SET created_at = now() - make_interval(days => %s),"
-            " paid_at = now() - make_interval(days => %s) WHERE id = %s",
-            (days, days, order),
+            " paid_at = now() - make_interval(days => %s), source = %s WHERE id = %s",
+            (days, days, source, order),
         )
     return Shop(demo["id"], demo["number"], owners)
 
@@ -155,6 +155,8 @@ def sign_in(page: Any, stack: dict[str, str], owner: str) -> None:
     page.get_by_role("heading", name="Overview").wait_for()
 
 
+# Bring an element to the top of the screen, clear of the sticky header.
+SCROLL_BELOW_HEADER = "(el) => { el.scrollIntoView({block: 'start'}); window.scrollBy(0, -70); }"
 IMAGES_SHOWN = """() => Array.from(document.images)
     .filter((image) => image.getBoundingClientRect().top < window.innerHeight)
     .every((image) => image.complete)"""
@@ -178,6 +180,32 @@ def test_owner_signs_in_with_a_code_and_sees_the_overview(page, stack, shop, sho
     expect(page.locator("#activity li").first).to_be_visible()
     assert page.url.endswith("/dashboard/")
     shoot(page, shots, viewport, "overview")
+
+
+def test_the_overview_shows_what_brought_the_sales(page, stack, shots, viewport):
+    page.goto(dashboard_url(stack))
+    sources = page.get_by_test_id("revenue-sources")
+    broadcasts = sources.locator('tr[data-source="broadcast"] td')
+    expect(broadcasts.nth(0)).to_have_text("Broadcasts")
+    expect(broadcasts.nth(1)).to_contain_text("1 order")  # today's; the other is 24 days old
+    expect(broadcasts.nth(2)).to_contain_text("2 orders")
+    page.locator("#revenue-sources").evaluate(SCROLL_BELOW_HEADER)
+    page.screenshot(path=str(shots / f"{viewport}-revenue-sources.png"))
+
+
+def test_the_funnel_shows_each_step_for_the_range_chosen(page, stack, shots, viewport):
+    page.goto(dashboard_url(stack))
+    page.get_by_role("link", name="See the funnel").click()
+    page.get_by_role("heading", name="Sales funnel").wait_for()
+    everyone = page.locator('[data-segment="all"]')
+    expect(everyone.locator('[data-step="paid"] .step-count')).not_to_have_text("0")
+    paid_this_month = everyone.locator('[data-step="paid"] .step-count').inner_text()
+    shoot(page, shots, viewport, "funnel")
+
+    page.get_by_role("link", name="7 days").click()
+    expect(page.get_by_role("link", name="7 days")).to_have_class(re.compile("active"))
+    week = int(everyone.locator('[data-step="paid"] .step-count').inner_text())
+    assert 0 < week < int(paid_this_month)  # the shop's older sales fall outside the week
 
 
 def test_added_product_with_a_photo_becomes_searchable(

@@ -25,6 +25,8 @@ import pytest
 from duka.catalog.importer import import_catalogue
 from duka.orders import reservations
 from duka.orders.stock_alert_job import run_stock_alerts
+from duka.relay import sweep_undelivered_outbound
+from duka.whatsapp import SendFailedTransient
 from duka.whatsapp_templates import TEMPLATES
 from duka_local.simulator import WhatsAppSimulator
 from tests.dashboard_helpers import signed_in_owner
@@ -161,6 +163,28 @@ def test_two_job_runs_at_once_send_one_alert(stack, shop):
     time.sleep(4.5)
     assert phone.wait_for_replies(count=1, timeout=1) == []
     assert len(alert_messages(shop, phone.customer_number)) == 1
+
+
+def test_an_alert_twilio_took_then_answered_500_for_is_recorded_by_the_sweep_not_resent(
+    stack, shop
+):
+    phone = customer_phone(stack, shop.number)
+    subscribe_by_tap(phone)
+    httpx.post(
+        shop.env["TWILIO_API_BASE_URL"] + "/_sandbox/fail_next",
+        json={"status": 500, "code": 20500, "to": phone.customer_number, "accept": True},
+    ).raise_for_status()
+    shop.set_stock(DRESS, 2)
+
+    with pytest.raises(SendFailedTransient):  # the job fails; Pub/Sub delivers its tick again
+        run_stock_alerts()
+    run_stock_alerts()  # the alert is claimed: this run has nothing to send
+    sweep_undelivered_outbound(older_than_seconds=0)  # the sweep asks Twilio, then records it
+    sweep_undelivered_outbound(older_than_seconds=0)
+
+    assert len(phone.wait_for_replies(count=2, timeout=3)) == 1
+    [message] = alert_messages(shop, phone.customer_number)
+    assert message["delivery_status"] == "sent"
 
 
 def test_a_customer_who_said_stop_gets_no_alert(stack, shop):

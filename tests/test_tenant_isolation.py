@@ -33,6 +33,11 @@ TENANT_TABLES = [
     "refunds",
     "returned_goods",
     "stock_alerts",
+    "follow_ups",
+    "sales_touches",
+    "size_choices",
+    "broadcasts",
+    "broadcast_recipients",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

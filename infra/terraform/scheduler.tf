@@ -4,6 +4,8 @@ locals {
     reconcile    = var.reconcile_schedule
     layaway      = var.layaway_schedule
     stock_alerts = var.stock_alerts_schedule
+    broadcasts   = var.broadcasts_schedule
+    follow_ups   = var.follow_ups_schedule
   }
 }
 

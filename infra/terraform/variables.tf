@@ -135,6 +135,18 @@ variable "stock_alerts_schedule" {
   default     = "* * * * *"
 }
 
+variable "follow_ups_schedule" {
+  description = "Cron schedule of the follow_ups job (a quiet cart gets a reminder, an ended M-Pesa prompt an offer to try again; at most 2 per cart)."
+  type        = string
+  default     = "*/5 * * * *"
+}
+
+variable "broadcasts_schedule" {
+  description = "Cron schedule of the broadcasts job (sends each unfinished broadcast to its next recipients, under the number's daily messaging limit)."
+  type        = string
+  default     = "* * * * *"
+}
+
 variable "whatsapp_webhook_url" {
   description = "The exact URL configured in Twilio for incoming WhatsApp messages (signatures are checked against it). Empty = the whatsapp_inbound function's own URL + /webhook/whatsapp."
   type        = string

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from duka.broadcasts.job import run_broadcasts
 from duka.logs import log
+from duka.orders.follow_up_job import run_follow_ups
 from duka.orders.layaway_jobs import run_layaway
 from duka.orders.reconcile import reconcile_payments
 from duka.orders.stock_alert_job import run_stock_alerts
-from duka.relay import relay_outbox, sweep_unanswered_inbound
+from duka.relay import relay_outbox, sweep_unanswered_inbound, sweep_undelivered_outbound
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +19,7 @@ logger = logging.getLogger(__name__)
 def _sweep() -> None:
     relay_outbox()
     sweep_unanswered_inbound()
+    sweep_undelivered_outbound()
 
 
 def _reconcile() -> None:
@@ -31,11 +34,21 @@ def _stock_alerts() -> None:
     run_stock_alerts()
 
 
+def _follow_ups() -> None:
+    run_follow_ups()
+
+
+def _broadcasts() -> None:
+    run_broadcasts()
+
+
 JOBS: dict[str, Callable[[], None]] = {
     "sweep": _sweep,
     "reconcile": _reconcile,
     "layaway": _layaway,
     "stock_alerts": _stock_alerts,
+    "follow_ups": _follow_ups,
+    "broadcasts": _broadcasts,
 }
 
 

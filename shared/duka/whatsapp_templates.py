@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Category = Literal["UTILITY", "AUTHENTICATION"]
+# MARKETING: offers (follow-ups, broadcasts), sent only to customers who opted in.
+Category = Literal["UTILITY", "MARKETING", "AUTHENTICATION"]
 LANGUAGES = ("en", "sw")
 SIGN_IN_CODE = "sign_in_code"
 OWNER_ALERT = "owner_alert"
@@ -77,8 +78,52 @@ def _utility(name: str, en: str, sw: str, samples: dict[str, str]) -> Template:
     return Template(name=name, category="UTILITY", bodies={"en": en, "sw": sw}, samples=samples)
 
 
+def _marketing(name: str, en: str, sw: str, samples: dict[str, str]) -> Template:
+    return Template(name=name, category="MARKETING", bodies={"en": en, "sw": sw}, samples=samples)
+
+
+@dataclass(frozen=True)
+class ProductCard(Template):
+    """A product as a Twilio `twilio/card`: the body is the card's title, then the photo (a
+    variable URL, or none) and one quick-reply button (title per language, payload `button_id`).
+    Twilio records the title as the message's body, so `render` reads the same."""
+
+    media: str | None = None
+    button: dict[str, str] = field(default_factory=dict)
+    button_id: str = ""
+
+    def types(self, language: str) -> dict[str, Any]:
+        card: dict[str, Any] = {
+            "title": self.bodies[language],
+            "actions": [
+                {"type": "QUICK_REPLY", "title": self.button[language], "id": self.button_id}
+            ],
+        }
+        if self.media:
+            card["media"] = [self.media]
+        return {"twilio/card": card}
+
+
+def _product_card(
+    name: str, en: str, sw: str, samples: dict[str, str], media: str | None
+) -> Template:
+    return ProductCard(
+        name=name,
+        category="MARKETING",
+        bodies={"en": en, "sw": sw},
+        samples=samples,
+        media=media,
+        button={"en": "Shop now", "sw": "Nunua sasa"},
+        button_id="browse",  # duka.orchestrator.interactive.BROWSE: what is in stock
+    )
+
+
 _ORDER = {"1": "Mama Mboga Boutique", "2": "Denim Jacket M ×1"}
 _PAYMENT = {"1": "Mama Mboga Boutique", "2": "KES 2,500"}
+# A public image, as the card's sample photo (Twilio's own documentation sample).
+_CARD_PHOTO = (
+    "https://twilio-cms-prod.s3.amazonaws.com/images/library-logo-resource2x.width-1000.png"
+)
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
@@ -175,6 +220,42 @@ TEMPLATES: dict[str, Template] = {
             "Marejesho kutoka {{1}}: tumekurudishia {{2}} kwa oda yako ya {{3}}. Jibu ujumbe "
             "huu kama una swali lolote.",
             {"1": "Mama Mboga Boutique", "2": "KES 1,000", "3": "KES 2,800"},
+        ),
+        # Follow-ups outside the 24-hour window, only to customers who opted in
+        # (duka/orders/follow_up_job.py): {{1}} shop, {{2}} the items, {{3}} the total.
+        _marketing(
+            "follow_up_cart",
+            "Your cart at {{1}} is still waiting: {{2}}, total {{3}}. Reply to this message to "
+            "pay with M-Pesa or to change your cart.",
+            "Cart yako kwa {{1}} bado inakusubiri: {{2}}, jumla {{3}}. Jibu ujumbe huu ili ulipe "
+            "kwa M-Pesa au ubadilishe cart yako.",
+            {"1": "Mama Mboga Boutique", "2": "1 x Denim Jacket (size M)", "3": "KES 2,500"},
+        ),
+        _marketing(
+            "follow_up_prompt",
+            "Your M-Pesa payment at {{1}} for {{2}} ({{3}}) did not go through. Your items are "
+            "still in your cart: reply to this message to try again.",
+            "Malipo yako ya M-Pesa kwa {{1}} ya {{2}} ({{3}}) hayakukamilika. Bidhaa zako bado "
+            "ziko kwenye cart: jibu ujumbe huu ujaribu tena.",
+            {"1": "Mama Mboga Boutique", "2": "1 x Denim Jacket (size M)", "3": "KES 2,500"},
+        ),
+        # A broadcast's product card (duka/broadcasts/): {{1}} shop, {{2}} product, {{3}} price,
+        # {{4}} its photo's public URL (WhatsApp's review needs a real image as the sample).
+        # Also the in-window text (with the photo attached), so one wording is kept.
+        _product_card(
+            "broadcast_product",
+            "New at {{1}}: {{2}}, now {{3}}. Reply to this message to order it.",
+            "Mpya dukani {{1}}: {{2}}, sasa {{3}}. Jibu ujumbe huu ili uiagize.",
+            {"1": "Mama Mboga Boutique", "2": "Denim Jacket", "3": "KES 2,500", "4": _CARD_PHOTO},
+            "{{4}}",
+        ),
+        # The same card for a product with no public photo.
+        _product_card(
+            "broadcast_product_text",
+            "New at {{1}}: {{2}}, now {{3}}. Reply to this message to order it.",
+            "Mpya dukani {{1}}: {{2}}, sasa {{3}}. Jibu ujumbe huu ili uiagize.",
+            {"1": "Mama Mboga Boutique", "2": "Denim Jacket", "3": "KES 2,500"},
+            None,
         ),
         # To the owner's phone, whose own 24-hour window is usually closed. English only, like
         # every owner alert.

@@ -19,8 +19,12 @@ from flask import Flask
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from duka.broadcasts import audience as broadcast_audience
+from duka.broadcasts import limits as broadcast_limits
+from duka.broadcasts import report as broadcast_report
+from duka.broadcasts import store as broadcast_store
 from duka.dashboard.formatting import NAIROBI
-from duka.orders import ledger, reconciliation, reservations
+from duka.orders import attribution, follow_ups, ledger, reconciliation, reservations
 from duka.orders import store as order_store
 from duka.store import (
     businesses,
@@ -63,6 +67,9 @@ DEFINER_FUNCTIONS = {
     "layaway_orders_due",
     "layaway_prompts_due",
     "stock_alerts_due",
+    "follow_ups_due",
+    "broadcasts_unfinished",
+    "undelivered_outbound",
     "owner_businesses",
     "owner_login_request",
     "owner_login_code_store",
@@ -91,6 +98,12 @@ REPOSITORY_MODULES = (
     message_status,
     ledger,
     reconciliation,
+    attribution,
+    follow_ups,
+    broadcast_store,
+    broadcast_limits,
+    broadcast_audience,
+    broadcast_report,
 )
 
 
@@ -107,6 +120,7 @@ class Theirs:
     attempt: str
     question: str  # an open question left to their owner
     shop_answer: str  # one of their question/answer pairs
+    broadcast: str  # a stopped broadcast, to that customer
 
     def markers(self) -> list[str]:
         """Strings that identify their data anywhere (ids, the customer's number, texts)."""
@@ -121,6 +135,7 @@ class Theirs:
             self.attempt,
             self.question,
             self.shop_answer,
+            self.broadcast,
         ]
 
 
@@ -221,7 +236,26 @@ def theirs(admin_conn: Any) -> Theirs:
         str(attempt),
         str(question),
         str(shop_answer),
+        _their_broadcast(admin_conn, shop.id, conversation, phone, product),
     )
+
+
+def _their_broadcast(
+    admin_conn: Any, business: str, conversation: str, phone: str, product: str
+) -> str:
+    # Stopped, so the stack's own `broadcasts` job leaves it (and the snapshot) alone; a
+    # stop or report from another boutique must still find nothing.
+    broadcast = admin_conn.execute(
+        "INSERT INTO broadcasts (business_id, title, product_ids, status, finished_at)"
+        " VALUES (%s, %s, %s::uuid[], 'cancelled', now()) RETURNING id",
+        (business, f"{MARKER} sale", [product]),
+    ).fetchone()["id"]
+    admin_conn.execute(
+        "INSERT INTO broadcast_recipients (broadcast_id, business_id, customer_phone,"
+        " conversation_id) VALUES (%s, %s, %s, %s)",
+        (broadcast, business, phone, conversation),
+    )
+    return str(broadcast)
 
 
 def tenant_tables(admin_conn: Any) -> list[str]:
@@ -363,6 +397,7 @@ def test_no_row_points_at_another_tenants_row(admin_conn):
 
 Probe = Callable[[Any, Theirs, str], Any]  # (connection scoped to mine, theirs, my id) -> result
 
+AUDIENCE = broadcast_audience.Audience()
 INDEX_ENTRY = products.IndexEntry("hijack", ["hijack"], "hash", None, "none", None)
 NOW = datetime.now(UTC)
 
@@ -568,6 +603,7 @@ PROBES: dict[str, Probe] = {
     ),
     "current_consent": lambda c, t, m: consent.current_consent(c, t.business, t.customer_phone),
     "opted_out": lambda c, t, m: consent.opted_out(c, t.business, t.customer_phone),
+    "marketing_allowed": lambda c, t, m: consent.marketing_allowed(c, t.business, t.customer_phone),
     # delivery receipts
     "sent_by_sid": lambda c, t, m: message_status.sent_by_sid(c, THEIR_SID),
     "sent_by_sid_once_recorded": lambda c, t, m: message_status.sent_by_sid_once_recorded(
@@ -576,6 +612,36 @@ PROBES: dict[str, Probe] = {
     "record": lambda c, t, m: message_status.record(c, t.outbound, "failed", 63024),
     "latest": lambda c, t, m: message_status.latest(c, t.outbound),
     "latest_for": lambda c, t, m: message_status.latest_for(c, [t.outbound]),
+    # attribution
+    "record_touch": lambda c, t, m: attribution.record_touch(
+        c, business_id=t.business, customer_phone=t.customer_phone, kind="broadcast"
+    ),
+    "attribute": lambda c, t, m: attribution.attribute(c, t.order),
+    # follow-ups
+    "rules": lambda c, t, m: follow_ups.rules({}),
+    "due_kind": lambda c, t, m: follow_ups.due_kind(c, t.conversation),
+    "claim": lambda c, t, m: follow_ups.claim(
+        c,
+        business_id=t.business,
+        conversation_id=t.conversation,
+        customer_phone=t.customer_phone,
+        kind="cart",
+        order_id=None,
+    ),
+    "note_message": lambda c, t, m: follow_ups.note_message(c, t.order, t.outbound),
+    # broadcasts
+    "create": lambda c, t, m: broadcast_store.create(
+        c, t.business, title="Hijack", product_ids=[t.product], audience=AUDIENCE
+    ),
+    "listed": lambda c, t, m: broadcast_store.listed(c),
+    "get": lambda c, t, m: broadcast_store.get(c, t.broadcast),
+    "cancel": lambda c, t, m: broadcast_store.cancel(c, t.broadcast),
+    "daily_limit": lambda c, t, m: broadcast_limits.daily_limit(None),
+    "set_daily_limit": lambda c, t, m: broadcast_limits.set_daily_limit(c, t.business, 1000),
+    "customers_reached": lambda c, t, m: broadcast_limits.customers_reached(c, t.business),
+    "members": lambda c, t, m: broadcast_audience.members(c, t.business, AUDIENCE),
+    "categories": lambda c, t, m: broadcast_audience.categories(c, t.business),
+    "report": lambda c, t, m: broadcast_report.report(c, t.broadcast),
 }
 # Cross-tenant by design (the webhook, relays and reconciler start with no tenant): they
 # return ids only, never content. Probed above with inputs that match nothing of theirs.
@@ -646,6 +712,7 @@ ID_ARGUMENTS = {
     "order_id": "order",
     "question_id": "question",
     "answer_id": "shop_answer",
+    "broadcast_id": "broadcast",
 }
 FORMS = {
     "conversations.reply": {"text": "Hello from another shop"},

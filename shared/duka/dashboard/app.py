@@ -13,8 +13,12 @@ from werkzeug.wrappers import Response
 
 from duka.config import get_settings
 from duka.dashboard import (
+    broadcasts,
     conversations,
     customers,
+    exports,
+    follow_up_settings,
+    funnel,
     images,
     layaway_pages,
     orders,
@@ -96,6 +100,10 @@ def create_app() -> Flask:
         settings_page,
         images,
         layaway_pages,
+        follow_up_settings,
+        broadcasts,
+        funnel,
+        exports,
     ):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)

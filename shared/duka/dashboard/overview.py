@@ -11,6 +11,7 @@ from flask import Blueprint, render_template
 
 from duka.dashboard.auth import owner_transaction
 from duka.dashboard.formatting import NAIROBI
+from duka.dashboard.revenue_sources import PERIODS, revenue_by_source
 from duka.db.pool import Connection
 from duka.store.shop_knowledge import open_questions
 
@@ -140,6 +141,8 @@ def page() -> str:
             "top": top_products(conn, start),
             "activity": recent_activity(conn),
             "questions": open_questions(conn),
+            "sources": revenue_by_source(conn, today),
+            "periods": PERIODS,
         }
     return render_template("overview.html", **context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from duka.dashboard.composer import owner_templates
 from duka.db.pool import Connection
 from duka.errors import Rejected
+from duka.orders import attribution
 from duka.outbound import MAX_WHATSAPP_CHARS, queue_reply
 from duka.store import consent, conversations, messages
 from duka.whatsapp_templates import template_metadata
@@ -25,14 +26,25 @@ class ReplyInvalid(Rejected):
 
 
 def take_over(conn: Connection, conversation_id: str, owner_phone: str) -> bool:
-    """Stop the agent in this thread; the owner has seen any "talk to a person" request."""
+    """Stop the agent in this thread; the owner has seen any "talk to a person" request. An
+    order she pays in the next 72 hours counts as the owner's sale (attribution)."""
     row = conn.execute(
         "UPDATE conversations SET status = 'handed_over', updated_at = now(),"
         " metadata = (metadata - 'needs_attention')"
-        " || jsonb_build_object('taken_over_by', %s::text) WHERE id = %s RETURNING id",
+        " || jsonb_build_object('taken_over_by', %s::text) WHERE id = %s"
+        " RETURNING business_id, customer_phone",
         (owner_phone, conversation_id),
     ).fetchone()
-    return row is not None
+    if row is None:
+        return False
+    attribution.record_touch(
+        conn,
+        business_id=str(row["business_id"]),
+        customer_phone=row["customer_phone"],
+        kind="owner_takeover",
+        ref=conversation_id,
+    )
+    return True
 
 
 def hand_back(conn: Connection, conversation_id: str) -> list[str] | None:

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from duka.orchestrator import customer_memory
 from duka.orchestrator import payer_confirmation as payer
 from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.deps import TurnDeps
@@ -288,7 +289,8 @@ def handover(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 def greeting(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     name = deps.conversation.get("customer_name")
     facts.use_llm = True
-    facts.interactive = greeting_buttons(turn.language)
+    returning = customer_memory.has_paid_order(deps)  # "Same as last time" first
+    facts.interactive = greeting_buttons(turn.language, repeat=returning)
     if deps.agent.get("greeting"):  # the owner's own words come first
         facts.draft = str(deps.agent["greeting"])
         return facts

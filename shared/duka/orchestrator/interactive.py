@@ -10,7 +10,7 @@ option's id is a payload naming the action, and the product and size it is about
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from duka.errors import Misconfigured
@@ -41,8 +41,10 @@ ADDRESS = "addr"  # addr:last | addr:pickup  the last order's address, or pickup
 LAST_ADDRESS, PICKUP = "last", "pickup"
 ALERT = "alert"  # alert:<product_id>:<size>     tell me when this sold-out size is back
 RESTOCK = "restock"  # restock:<product_id>:<size> buy the size the back-in-stock alert named
+REPEAT = "again"  # again                       her last paid order back in the cart
 ACTIONS = frozenset(
     {PICK, SIZE, PAY, EDIT_CART, BROWSE, MY_ORDER, PERSON, RETRY, PAY_WAYS, ADDRESS, ALERT, RESTOCK}
+    | {REPEAT}
 )
 
 
@@ -151,11 +153,19 @@ def _describe(product: ShownProduct, language: str) -> str:
     return fit(kes(product.price) + (f" · {label} {', '.join(sizes)}" if sizes else ""), 72)
 
 
-def size_list(product_id: str, sizes: list[str], language: str) -> Interactive:
-    """The sizes in stock of the item waiting for one, id size:<product_id>:<size>."""
+def size_list(
+    product_id: str, sizes: list[str], language: str, usual: str | None = None
+) -> Interactive:
+    """The sizes in stock of the item waiting for one, id size:<product_id>:<size>; her usual
+    size (customer_memory.py), when given, is the first row."""
+    ordered = [usual, *(s for s in sizes if s != usual)] if usual in sizes else sizes
     options = [
-        Option(id=payload(SIZE, product_id, size), title=fit(size, MAX_ITEM_TITLE))
-        for size in sizes[:MAX_LIST_ITEMS]
+        Option(
+            id=payload(SIZE, product_id, size),
+            title=fit(size, MAX_ITEM_TITLE),
+            description=say("btn_usual_size", language) if size == usual else None,
+        )
+        for size in ordered[:MAX_LIST_ITEMS]
     ]
     return Interactive("list", tuple(options), say("btn_choose_size", language))
 
@@ -170,7 +180,20 @@ def pay_buttons(language: str) -> Interactive:
     return _buttons(language, (PAY, "btn_pay"), (EDIT_CART, "btn_edit_cart"))
 
 
-def greeting_buttons(language: str) -> Interactive:
+def with_repeat(listed: Interactive, language: str) -> Interactive:
+    """A list with "Same as last time" (her last paid order, repeat_order.py) as its first row."""
+    row = Option(
+        id=REPEAT, title=say("btn_repeat", language), description=say("btn_repeat_hint", language)
+    )
+    return replace(listed, options=(row, *listed.options[: MAX_LIST_ITEMS - 1]))
+
+
+def greeting_buttons(language: str, *, repeat: bool = False) -> Interactive:
+    """A returning customer's first button is "Same as last time" (her last paid order)."""
+    if repeat:
+        return _buttons(
+            language, (REPEAT, "btn_repeat"), (BROWSE, "btn_browse"), (MY_ORDER, "btn_my_order")
+        )
     return _buttons(
         language, (BROWSE, "btn_browse"), (MY_ORDER, "btn_my_order"), (PERSON, "btn_person")
     )

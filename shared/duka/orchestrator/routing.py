@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from duka.orchestrator import confirmation, layaway_words
+from duka.orchestrator import confirmation, customer_memory, layaway_words, repeat_order
 from duka.orchestrator.intents import Classification, ClassifierContext, Intent, classify
 from duka.orchestrator.product_answers import asks_restock
 from duka.orchestrator.state import ConversationState, PendingAction
@@ -109,6 +109,12 @@ def _route(text: str, has_media: bool, state: ConversationState, now: datetime) 
     layaway = layaway_words.route(text, has_media, state, context)  # lipa pole pole
     if layaway is not None:
         return Routed(layaway[0], layaway[1], text)
+    # "same as last time" (her last order), or a yes to "in your usual M?" (our own matchers)
+    remembered = repeat_order.route(text, has_media, state) or customer_memory.yes_to_usual(
+        text, has_media, state
+    )
+    if remembered is not None:
+        return Routed(remembered[0], remembered[1], text)
     if awaiting == confirmation.AWAITING:
         pending = state.pending_action
         context, awaiting = replace(context, awaiting=None), None

@@ -23,6 +23,7 @@ from duka.orchestrator import (
     layaway_flow,
     owner_questions,
     product_answers,
+    repeat_order,
     restock_flow,
     restock_words,
     shop_flow,
@@ -100,6 +101,8 @@ HANDLERS: dict[str, Handler] = {
     "restock_subscribe": restock_flow.subscribe,
     "restock_declined": restock_flow.declined,
     "restock_buy": restock_flow.buy,
+    # "Same as last time": the greeting's button or typed (repeat_order.py).
+    "repeat_order": repeat_order.repeat,
 }
 
 
@@ -251,6 +254,7 @@ def run_turn(
         "turn_ms": round((time.perf_counter() - started) * 1000, 1),
         "answered": len(inbound),
         "shown": [p.id for p in facts.products],
+        "cart_lines": len(deps.state.current_cart().items),  # the funnel's "cart" step
         **({"tapped": tap["payload"]} if tap else {}),
     }
     log(

@@ -12,6 +12,7 @@ from duka.images.analysis import preferred_source
 from duka.images.findings import ImageUnreadable
 from duka.logs import log
 from duka.media import MediaRefused
+from duka.orchestrator import customer_memory
 from duka.orchestrator import vocabulary as vocab
 from duka.orchestrator.cart_model import CartItem
 from duka.orchestrator.deps import TurnDeps
@@ -104,7 +105,10 @@ def search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         facts.notes.append(f"Nothing in {', '.join(e.colors)}; these are other colours.")
         hits = search_products(deps, **query)
     facts.use_llm = True
-    return show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+    facts = show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+    if not (e.categories or e.colors or e.sizes or e.max_price):  # "I want to shop"
+        customer_memory.offer_repeat(deps, facts, turn.language)
+    return facts
 
 
 def photo_search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
@@ -191,9 +195,12 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if size is None and sizes:
         deps.state.pending_add = item
         deps.state.awaiting = "size"
-        facts.draft = say("which_size", turn.language, item=item.name, sizes=", ".join(sizes))
         in_stock = sizes_in_stock(deps, product, sizes)
-        facts.interactive = size_list(item.id, in_stock, turn.language) if in_stock else None
+        usual = customer_memory.usual_in_stock(deps, product, in_stock)  # "in your usual M?"
+        facts.draft = say(
+            "which_size", turn.language, item=item.name, sizes=", ".join(sizes)
+        ) + customer_memory.usual_line(usual, turn.language)
+        facts.interactive = size_list(item.id, in_stock, turn.language, usual) if in_stock else None
         return facts
     colors = (product.get("attrs") or {}).get("colors") or []
     color = (
@@ -223,6 +230,8 @@ def add(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         if exc.available == 0:  # sold out in this size: "tell me when it's back"
             offer(deps.state, facts, turn.language, product_id=item.id, name=item.name, size=size)
         return facts
+    if said and size:  # a size she chose for this garment type: part of her usual size
+        customer_memory.remember_choice(deps, product, size)
     deps.state.awaiting = "checkout_confirmation"
     deps.state.last_added = item.id
     facts.allow(

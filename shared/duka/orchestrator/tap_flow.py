@@ -3,7 +3,7 @@ pay, and the stale tap, which changes nothing and offers the conversation's curr
 
 from __future__ import annotations
 
-from duka.orchestrator import checkout_flow, till_flow
+from duka.orchestrator import checkout_flow, customer_memory, till_flow
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts, ShownProduct
 from duka.orchestrator.interactive import greeting_buttons, pay_buttons, product_list, size_list
@@ -23,7 +23,9 @@ PICKUP_AREA = "pickup"  # delivery.py's zone for collecting at the shop
 def browse(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """ "Browse": what is in stock, newest first, as a list to pick from."""
     hits = search_products(deps, text="", limit=BROWSE_LIMIT)
-    return show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+    facts = show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
+    customer_memory.offer_repeat(deps, facts, turn.language)  # "Same as last time" first
+    return facts
 
 
 def edit_cart(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
@@ -77,8 +79,10 @@ def stale(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if waiting is not None and product is not None and product["active"]:
         sizes = sizes_of(product)
         in_stock = sizes_in_stock(deps, product, sizes)
-        lines.append(say("which_size", language, item=waiting.name, sizes=", ".join(sizes)))
-        facts.interactive = size_list(waiting.id, in_stock, language) if in_stock else None
+        usual = customer_memory.usual_in_stock(deps, product, in_stock)  # "in your usual M?"
+        asked = say("which_size", language, item=waiting.name, sizes=", ".join(sizes))
+        lines.append(asked + customer_memory.usual_line(usual, language))
+        facts.interactive = size_list(waiting.id, in_stock, language, usual) if in_stock else None
     elif state.awaiting == "delivery_address":
         lines.append(say("ask_address", language))
     elif cart.items:

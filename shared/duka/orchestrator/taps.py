@@ -34,6 +34,7 @@ _ALWAYS = {
     ix.MY_ORDER: "order_status",
     ix.PERSON: "talk_to_person",
     ix.PAY_WAYS: "other_ways_to_pay",
+    ix.REPEAT: "repeat_order",  # "Same as last time": the handler finds her last paid order
 }
 
 

@@ -368,6 +368,42 @@ TEXT: dict[str, dict[str, str]] = {
     "btn_pay_ways": {"en": "Other ways to pay", "sw": "Njia nyingine"},
     "btn_same_address": {"en": "Same as last time", "sw": "Kama mara iliyopita"},
     "btn_pickup": {"en": "Pick up at the shop", "sw": "Nitachukua dukani"},
+    # Remember the customer (customer_memory.py, repeat_order.py, orders/suggestions.py).
+    "usual_size": {
+        "en": "In your usual {size}? Reply yes, or pick another size.",
+        "sw": "Kwa size yako ya kawaida, {size}? Jibu ndio, au chagua size nyingine.",
+    },
+    "btn_usual_size": {"en": "your usual size", "sw": "size yako ya kawaida"},
+    "btn_repeat": {"en": "Same as last time", "sw": "Oda ya mwisho tena"},
+    "btn_repeat_hint": {"en": "Your last order again", "sw": "Oda yako ya mwisho tena"},
+    "repeat_added": {
+        "en": "Here's your last order again, at today's prices:",
+        "sw": "Hii ni oda yako ya mwisho tena, kwa bei za leo:",
+    },
+    "repeat_new_price": {
+        "en": "{item} is now {price} (it was {was}).",
+        "sw": "{item} sasa ni {price} (ilikuwa {was}).",
+    },
+    "repeat_sold_out": {
+        "en": "Sorry, {item} is sold out right now, so I left it out.",
+        "sw": "Pole, {item} imeisha kwa sasa, kwa hivyo sijaiweka.",
+    },
+    "repeat_nothing_left": {
+        "en": "Sorry, everything from your last order is sold out right now. Tap Browse to see "
+        "what we have.",
+        "sw": "Pole, kila kitu cha oda yako ya mwisho kimeisha kwa sasa. Bonyeza Angalia bidhaa "
+        "uone tulicho nacho.",
+    },
+    "repeat_no_order": {
+        "en": "I can't find a paid order of yours yet. Tell me what you're looking for, or tap "
+        "Browse.",
+        "sw": "Sijapata oda yako iliyolipwa bado. Niambie unatafuta nini, au bonyeza Angalia "
+        "bidhaa.",
+    },
+    "suggest_header": {
+        "en": "Thank you for your order! You may also like:",
+        "sw": "Asante kwa oda yako! Unaweza pia kupenda:",
+    },
     "tap_stale": {
         "en": "Sorry, that option is no longer available.",
         "sw": "Pole, chaguo hilo halipatikani tena.",
@@ -596,6 +632,19 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "btn_notify": {"en": "Tell me when back", "sw": "Nijulishe ikirudi"},
     "btn_buy_now": {"en": "Buy now", "sw": "Nunua sasa"},
+    # Follow-ups (duka/orders/follow_up_job.py): a quiet cart, and an ended M-Pesa prompt.
+    "follow_up_cart": {
+        "en": "Hi! Your cart at {shop} is still waiting for you.\n{cart}\nTap Pay with M-Pesa "
+        "to check out, or Edit cart to change it.",
+        "sw": "Habari! Cart yako kwa {shop} bado inakusubiri.\n{cart}\nBonyeza Lipa kwa M-Pesa "
+        "ukamilishe oda, au Badilisha cart uibadilishe.",
+    },
+    "follow_up_prompt": {
+        "en": "Hi! Your M-Pesa payment of {total} for {items} at {shop} didn't go through, and "
+        "your items are still in your cart. Tap Try again for a new prompt.",
+        "sw": "Habari! Malipo yako ya M-Pesa ya {total} kwa {items} kwa {shop} hayakukamilika, "
+        "na bidhaa zako bado ziko kwenye cart. Bonyeza Jaribu tena upate ombi jipya.",
+    },
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).

@@ -17,7 +17,7 @@ from duka.db.pool import Connection, tenant_transaction
 from duka.llm import LLMUnavailable
 from duka.logs import log
 from duka.orchestrator.interactive import payment_failed_buttons
-from duka.orders import layaway_notices, reversals, store
+from duka.orders import layaway_notices, reversals, store, suggestions
 from duka.orders.payment_events import PaymentEvent
 from duka.outbound import deliver_pending, queue_reply
 from duka.payments import FailureReason, failure_message
@@ -95,6 +95,7 @@ def notify_payment_event(payload: Mapping[str, Any]) -> None:
         if state is not None and state != order["notified_state"]:
             memory_id = _store_message(conn, order, state)
     deliver_pending(str(business_id), conversation_id)
+    suggestions.suggest_after_payment(str(business_id), str(order_id))  # "you may also like"
     if memory_id is not None:
         _embed_memory(str(business_id), memory_id)
 

@@ -3,9 +3,10 @@
 One rule for every way money arrives (an STK result, a Till or Paybill code, the owner's
 record of a Pochi payment): the order is paid when the payments matched to it, each receipt
 once, cover its total. Paying it sells the reserved stock and empties the cart. A payment that
-does not cover a layaway plan (`duka.orders.layaway`) keeps it open as 'layaway'. The caller
-holds the order's row lock, runs this in the transaction that added the payment, and tells the
-customer (payment-events) when `paid`.
+does not cover a layaway plan (`duka.orders.layaway`) keeps it open as 'layaway'. A paid order
+records what brought it (`duka.orders.attribution`). The caller holds the order's row lock, runs
+this in the transaction that added the payment, and tells the customer (payment-events) when
+`paid`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from duka.db.pool import Connection
-from duka.orders import layaway, ledger, reservations, store
+from duka.orders import attribution, layaway, ledger, reservations, store
 
 # Orders money may settle: open for payment, or a running layaway plan (pending → layaway → paid).
 PAYABLE = ("pending", "layaway")
@@ -49,6 +50,7 @@ def settle(
         on_plan = layaway.hold(conn, order)
         return Settlement(paid=False, received=received, total=total, layaway=on_plan)
     store.mark_paid(conn, order_id, transaction_id=transaction_id, mpesa_reference=mpesa_reference)
+    attribution.attribute(conn, order_id)
     reservations.commit(conn, order_id)
     # A plan's cart was emptied when its deposit came in; the chat may hold a new one now.
     if order["conversation_id"] is not None and order["status"] != "layaway":

@@ -21,7 +21,7 @@ from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.logs import log
 from duka.orchestrator import restock_offer
 from duka.orchestrator.templates import say
-from duka.orders import stock_alerts
+from duka.orders import attribution, stock_alerts
 from duka.outbound import deliver_pending, queue_reply
 from duka.store import consent, conversations
 from duka.whatsapp_templates import template_metadata
@@ -102,3 +102,10 @@ def _queue(conn: Connection, business_id: str, alert: dict[str, Any]) -> None:
         },
     )
     restock_offer.remember_ready(conn, conversation_id, str(alert["product_id"]), alert["size"])
+    attribution.record_touch(
+        conn,
+        business_id=business_id,
+        customer_phone=str(alert["customer_phone"]),
+        kind="back_in_stock",
+        ref=str(alert["id"]),
+    )

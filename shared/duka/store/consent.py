@@ -43,3 +43,11 @@ def opted_out(conn: Connection, business_id: str, customer_phone: str) -> bool:
     """Whether nothing but direct replies may be sent to this customer."""
     current = current_consent(conn, business_id, customer_phone)
     return current is not None and current["kind"] == "opt_out"
+
+
+def marketing_allowed(conn: Connection, business_id: str, customer_phone: str) -> bool:
+    """Whether offers (follow-ups outside the 24-hour window, broadcasts) may go to this
+    customer: her newest consent event is an opt-in (START / ANZA in chat, the dashboard or an
+    import). Never asked is not consent."""
+    current = current_consent(conn, business_id, customer_phone)
+    return current is not None and current["kind"] == "opt_in"

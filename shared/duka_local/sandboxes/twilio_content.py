@@ -3,7 +3,8 @@ a message sent with a ContentSid reads once its variables are filled in.
 
 Wire format as content.twilio.com/v1 speaks it: JSON bodies with `friendly_name`, `language`,
 `variables` and `types` keyed by content type ("twilio/text", "twilio/quick-reply",
-"twilio/list-picker", "twilio/call-to-action", "whatsapp/authentication"); the twilio SDK also
+"twilio/list-picker", "twilio/call-to-action", "twilio/card", "whatsapp/authentication"); the
+twilio SDK also
 sends every type it knows with a null value, which means "not this type".
 """
 
@@ -21,6 +22,7 @@ SUPPORTED_TYPES = (
     "twilio/quick-reply",
     "twilio/list-picker",
     "twilio/call-to-action",
+    "twilio/card",
     "whatsapp/authentication",
 )
 # Types WhatsApp never approves: they can only be sent inside the customer's 24-hour window.
@@ -86,7 +88,23 @@ class Content:
         if "twilio/quick-reply" in self.types:
             actions = self.types["twilio/quick-reply"]["actions"]
             return [{"id": a["id"], "title": a["title"], "description": ""} for a in actions]
+        if "twilio/card" in self.types:
+            actions = self.types["twilio/card"].get("actions") or []
+            return [
+                {"id": a["id"], "title": a["title"], "description": ""}
+                for a in actions
+                if a.get("type") == "QUICK_REPLY"
+            ]
         return []
+
+    def media(self, values: dict[str, str]) -> list[str]:
+        """A card's photo URLs, variables filled in: the media the message carries."""
+        card = self.types.get("twilio/card") or {}
+        merged = {**self.variables, **values}
+        return [
+            _VARIABLE.sub(lambda m: str(merged.get(m.group(1), m.group(0))), url)
+            for url in card.get("media") or []
+        ]
 
     def render(self, values: dict[str, str]) -> str:
         """The message's text as Twilio records it: the body with variables filled in
@@ -104,6 +122,9 @@ class Content:
             if auth.get("code_expiration_minutes"):
                 lines.append(f"This code expires in {auth['code_expiration_minutes']} minutes.")
             return "\n".join(lines)
+        if "twilio/card" in self.types:  # the title (and subtitle) is what Twilio records
+            card = self.types["twilio/card"]
+            return fill("\n".join(p for p in (card.get("title"), card.get("subtitle")) if p))
         kind = next(t for t in SUPPORTED_TYPES if t in self.types)
         return fill(self.types[kind].get("body", ""))
 
@@ -146,8 +167,27 @@ def _check_type(kind: str, spec: dict[str, Any]) -> None:
         _require(
             any(a.get("type") == "COPY_CODE" for a in actions), "authentication needs COPY_CODE"
         )
+    elif kind == "twilio/card":
+        _check_card(spec)
+        return
     if kind != "whatsapp/authentication":
         _require(0 < len(spec.get("body") or "") <= 1024, f"{kind} body: 1-1024 chars")
+
+
+def _check_card(spec: dict[str, Any]) -> None:
+    """A card: a title (≤ 1,024) and at least one more field; subtitle ≤ 60; one photo; at most
+    ten buttons (quick-reply titles ≤ 20, as for quick-reply content)."""
+    title, subtitle = spec.get("title") or "", spec.get("subtitle") or ""
+    media, actions = spec.get("media") or [], spec.get("actions") or []
+    _require(0 < len(title) <= 1024, "twilio/card title: 1-1024 chars")
+    _require(bool(subtitle or media or actions), "twilio/card needs a field besides its title")
+    _require(len(subtitle) <= 60, "twilio/card subtitle: ≤ 60 chars")
+    _require(len(media) <= 1, "twilio/card takes one media URL")
+    _require(len(actions) <= 10, "twilio/card takes at most 10 actions")
+    for action in actions:
+        _require(0 < len(action.get("title") or "") <= 20, "button titles: 1-20 chars")
+        if action.get("type") == "QUICK_REPLY":
+            _require(0 < len(action.get("id") or "") <= 200, "button ids: 1-200 chars")
 
 
 def _require(condition: bool, message: str) -> None:

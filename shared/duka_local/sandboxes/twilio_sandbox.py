@@ -170,6 +170,8 @@ class TwilioSandbox:
                 self.attempts.append({"to": to, "status": refused[0]})
                 return refused
             body, content, values = self._rendered(form)
+            # A card's photo travels with the message, as Twilio sends the card's media.
+            media = form.get("MediaUrl", []) or (content.media(values) if content else [])
             failure = self._take_failure(_bare(to))
             self.attempts.append({"to": to, "status": failure.status if failure else 201})
             if failure is not None and not failure.accept:
@@ -184,9 +186,9 @@ class TwilioSandbox:
                 "content_sid": content.sid if content else None,
                 "content_variables": values,
                 "options": content.options() if content else [],  # sandbox only: list/buttons
-                "media_url": form.get("MediaUrl", []),
+                "media_url": media,
                 "status": "queued",
-                "num_media": str(len(form.get("MediaUrl", []))),
+                "num_media": str(len(media)),
                 "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", now),
                 "date_sent": time.strftime("%a, %d %b %Y %H:%M:%S +0000", now),
                 "direction": "outbound-api",

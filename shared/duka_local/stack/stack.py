@@ -34,7 +34,7 @@ LOCAL_PAYMENT_ENV = {
     "DARAJA_SECURITY_CREDENTIAL": "local-daraja-security-credential",
 }
 LOCAL_DASHBOARD_SESSION_KEY = "local-dashboard-session-key"
-SCHEDULED_JOBS = ["sweep", "reconcile", "layaway", "stock_alerts"]
+SCHEDULED_JOBS = ["sweep", "reconcile", "layaway", "stock_alerts", "follow_ups", "broadcasts"]
 
 
 def repo_root() -> Path:
