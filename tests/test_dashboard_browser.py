@@ -193,6 +193,27 @@ def test_the_overview_shows_what_brought_the_sales(page, stack, shots, viewport)
     page.screenshot(path=str(shots / f"{viewport}-revenue-sources.png"))
 
 
+def test_the_restock_list_shows_what_customers_wait_for(page, stack, shop, admin, shots, viewport):
+    waiting = admin.execute(  # customers asked for sold-out sizes; the owner sees the demand
+        "SELECT p.id, c.id AS chat, c.customer_phone FROM products p"
+        " CROSS JOIN conversations c WHERE p.business_id = %s AND c.business_id = p.business_id"
+        " AND p.sku = ANY(%s) ORDER BY p.sku, c.customer_phone",
+        (shop.id, ["NY-D001", "NY-D002"]),
+    ).fetchall()
+    for row in waiting:
+        admin.execute(
+            "INSERT INTO stock_alerts (business_id, conversation_id, customer_phone, product_id,"
+            " size) VALUES (%s, %s, %s, %s, 'XXL') ON CONFLICT DO NOTHING",  # never stocked
+            (shop.id, row["chat"], row["customer_phone"], row["id"]),
+        )
+
+    go(page, "Products")
+    rows = page.get_by_test_id("restock-row")
+    expect(rows.first).to_be_visible()
+    page.get_by_test_id("restock-list").evaluate(SCROLL_BELOW_HEADER)
+    page.screenshot(path=str(shots / f"{viewport}-restock.png"))
+
+
 def test_the_funnel_shows_each_step_for_the_range_chosen(page, stack, shots, viewport):
     page.goto(dashboard_url(stack))
     page.get_by_role("link", name="See the funnel").click()

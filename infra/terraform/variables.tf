@@ -112,7 +112,7 @@ variable "scheduler_time_zone" {
 }
 
 variable "sweep_schedule" {
-  description = "Cron schedule of the sweep job (republish stored-but-unpublished inbound messages, relay the product outbox)."
+  description = "Cron schedule of the sweep job (republish stored-but-unpublished inbound messages, relay the product outbox, deliver outbound messages left pending)."
   type        = string
   default     = "* * * * *"
 }

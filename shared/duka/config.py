@@ -107,7 +107,9 @@ class Settings(BaseSettings):
         default=1500, description="how long an opening message waits for the rest of a burst"
     )
     sweep_unanswered_after_seconds: int = Field(
-        default=60, description="the sweep republishes customer messages unanswered this long"
+        default=60,
+        description="the sweep republishes customer messages unanswered this long, and delivers"
+        " outbound messages still pending this long",
     )
 
     # The model

@@ -6,7 +6,7 @@ a spreadsheet formula. The rows are the boutique's own (the owner's transaction,
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from duka.dashboard.auth import owner_transaction
 from duka.dashboard.csv_cells import csv_text
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
-from duka.dashboard.orders import OrderFilters
+from duka.dashboard.orders import OrderFilters, filter_clause
 from duka.db.pool import Connection
 from duka.orders.push import account_reference
 
@@ -48,20 +48,8 @@ CUSTOMER_COLUMNS = (
 
 
 def export_orders(conn: Connection, filters: OrderFilters) -> list[list[Any]]:
-    where: list[str] = ["TRUE"]
-    params: list[Any] = []
-    if filters.payment:
-        where.append("o.status = %s")
-        params.append(filters.payment)
-    if filters.fulfilment:
-        where.append("o.fulfillment_status = %s")
-        params.append(filters.fulfilment)
-    if filters.since:
-        where.append("o.created_at >= %s")
-        params.append(_start_of(filters.since))
-    if filters.until:
-        where.append("o.created_at < %s")
-        params.append(_start_of(filters.until + timedelta(days=1)))
+    """Every order the Orders page's filters select (the search box too), oldest first."""
+    where, params = filter_clause(filters)
     rows = conn.execute(
         "SELECT o.id, o.created_at, o.paid_at, c.customer_name, o.customer_phone, o.amount,"
         " o.status, o.fulfillment_status, COALESCE(o.transaction_id, o.mpesa_reference) AS code,"
@@ -69,7 +57,7 @@ def export_orders(conn: Connection, filters: OrderFilters) -> list[list[Any]]:
         " (SELECT string_agg(i.name || COALESCE(' ' || i.size, '') || ' x' || i.quantity, '; '"
         "   ORDER BY i.name) FROM order_items i WHERE i.order_id = o.id) AS items"
         " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
-        f" WHERE {' AND '.join(where)} ORDER BY o.created_at",
+        f" WHERE {where} ORDER BY o.created_at",
         params,
     ).fetchall()
     return [
@@ -139,10 +127,6 @@ def customers_csv() -> Response:
     with owner_transaction() as conn:
         rows = export_customers(conn)
     return _download(csv_text(CUSTOMER_COLUMNS, rows), "customers")
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), NAIROBI)
 
 
 def _download(text: str, name: str) -> Response:

@@ -55,7 +55,8 @@ def _date(raw: str | None) -> date | None:
         return None
 
 
-def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict[str, Any]]:
+def filter_clause(filters: OrderFilters) -> tuple[str, list[Any]]:
+    """The WHERE condition (over orders `o` joined to conversations `c`) and its parameters."""
     where: list[str] = ["TRUE"]
     params: list[Any] = []
     if filters.payment:
@@ -76,13 +77,18 @@ def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict
             " OR o.transaction_id ILIKE %s OR c.customer_name ILIKE %s)"
         )
         params.extend([f"%{filters.query}%"] * 4)
+    return " AND ".join(where), params
+
+
+def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict[str, Any]]:
+    where, params = filter_clause(filters)
     return conn.execute(
         "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.customer_phone,"
         " o.mpesa_reference, o.transaction_id, o.flagged, o.flag_reason, o.flag_resolution,"
         " c.customer_name,"
         " (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id) AS units"
         " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
-        f" WHERE {' AND '.join(where)} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",
+        f" WHERE {where} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",
         (*params, PAGE_SIZE + 1, page * PAGE_SIZE),
     ).fetchall()
 
