@@ -37,6 +37,7 @@ PROACTIVE_KINDS = {
     "payment_failed",
     "payment_flagged",
     "payment_cancelled",
+    "suggestion",  # "you may also like" after the paid order
 }
 
 
@@ -130,9 +131,10 @@ def test_after_start_the_customer_gets_their_notices_again(shop, phone, owner, s
 
     paid = new_order(shop, chat, customer)
     shop.customer_answers(paid, "approve")
-    [notice] = phone.wait_for_replies(count=1)
+    notice, suggestion = phone.wait_for_replies(count=2)
 
     assert "Jibu ANZA" in stopped["body"] and "Umejiunga" in started["body"]
+    assert "Unaweza pia kupenda" in suggestion["body"] or "You may also like" in suggestion["body"]
     assert "Payment received" in notice["body"] or "Malipo yamepokelewa" in notice["body"]
     page = owner.get(f"/dashboard/conversations/{chat}").text
     assert 'data-consent="opt_in"' in page and "Subscribed" in page

@@ -38,6 +38,11 @@ TENANT_TABLES = [
     "size_choices",
     "broadcasts",
     "broadcast_recipients",
+    "saved_replies",
+    "customer_tags",
+    "customer_notes",
+    "audit_log",
+    "demand_signals",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

@@ -13,9 +13,12 @@ from werkzeug.wrappers import Response
 
 from duka.config import get_settings
 from duka.dashboard import (
+    audit_page,
     broadcasts,
     conversations,
+    customer_notes,
     customers,
+    demand,
     exports,
     follow_up_settings,
     funnel,
@@ -27,6 +30,7 @@ from duka.dashboard import (
     products,
     questions,
     refunds,
+    saved_replies,
     settings_page,
 )
 from duka.dashboard.auth import init_auth
@@ -104,6 +108,10 @@ def create_app() -> Flask:
         broadcasts,
         funnel,
         exports,
+        demand,
+        saved_replies,
+        customer_notes,
+        audit_page,
     ):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from duka.broadcasts import audience, cards, limits, store
 from duka.broadcasts.report import report
+from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.broadcast_form import BroadcastForm, parse, require_send
 from duka.db.pool import Connection
@@ -100,6 +101,7 @@ def send() -> ResponseReturnValue:
             product_ids=form.product_ids,
             audience=form.audience,
         )
+        audit.record(conn, "broadcast.sent", "broadcast", broadcast_id, title=form.title, to=count)
     flash(f"Sending to {count} customer{'s' if count != 1 else ''}, paced under your daily limit.")
     return redirect(url_for(".detail", broadcast_id=broadcast_id))
 
@@ -127,5 +129,7 @@ def cancel(broadcast_id: UUID) -> ResponseReturnValue:
         if store.get(conn, str(broadcast_id)) is None:
             abort(404)
         stopped = store.cancel(conn, str(broadcast_id))
+        if stopped:
+            audit.record(conn, "broadcast.stopped", "broadcast", broadcast_id)
     flash("Stopped: no one else gets it." if stopped else "It had already finished.")
     return redirect(url_for(".detail", broadcast_id=broadcast_id))

@@ -8,9 +8,10 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from duka.dashboard import takeover
+from duka.dashboard import audit, takeover
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.composer import reply_window, template_offers
+from duka.dashboard.saved_replies import saved_replies
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
@@ -91,6 +92,7 @@ def _render_read(conversation_id: UUID, template: str) -> str:
             conn, str(conversation["business_id"]), conversation["customer_phone"]
         )
         takeover.mark_read(conn, str(conversation_id))
+        replies = saved_replies(conn)
     return render_template(
         template,
         conversation=conversation,
@@ -99,6 +101,7 @@ def _render_read(conversation_id: UUID, template: str) -> str:
         consent=consent_now,
         window=reply_window(conversation),
         template_offers=template_offers(conversation),
+        saved_replies=replies,
     )
 
 
@@ -107,6 +110,7 @@ def take_over(conversation_id: UUID) -> Response:
     with owner_transaction() as conn:
         if not takeover.take_over(conn, str(conversation_id), current_owner().phone):
             abort(404)
+        audit.record(conn, "chat.take_over", "conversation", conversation_id)
     flash("You're answering this chat now. The agent stays quiet until you hand it back.")
     return redirect(url_for(".thread", conversation_id=conversation_id))
 
@@ -116,6 +120,8 @@ def hand_back(conversation_id: UUID) -> Response:
     owner = current_owner()
     with owner_transaction() as conn:
         unanswered = takeover.hand_back(conn, str(conversation_id))
+        if unanswered is not None:
+            audit.record(conn, "chat.hand_back", "conversation", conversation_id)
     if unanswered is None:
         abort(404)
     if unanswered:  # the agent answers what came in since the owner's last reply
@@ -145,6 +151,14 @@ def reply(conversation_id: UUID) -> Response:
                     str(conversation_id),
                     request.form.get("text", ""),
                     owner.phone,
+                )
+            if stored is not None:
+                audit.record(
+                    conn,
+                    "chat.reply",
+                    "conversation",
+                    conversation_id,
+                    template=request.form.get("template") or None,
                 )
     except (takeover.NotTakenOver, takeover.ReplyInvalid) as exc:
         flash(str(exc), "error")

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request
 
+from duka.dashboard import customer_notes
 from duka.dashboard.auth import owner_transaction
 from duka.dashboard.timeline import conversation_timeline
 from duka.db.pool import Connection
@@ -30,19 +31,22 @@ _BOUGHT = (
     "   FROM order_items i JOIN orders o ON o.id = i.order_id"
     "   WHERE o.customer_phone = c.customer_phone AND o.status = 'paid') taste ON true"
     " LEFT JOIN customers cu ON cu.phone = c.customer_phone"
+    " LEFT JOIN LATERAL (SELECT array_agg(t.tag ORDER BY lower(t.tag)) AS tags"
+    "   FROM customer_tags t WHERE t.customer_phone = c.customer_phone) tagged ON true"
 )
 
 
-def list_customers(conn: Connection, query: str, sort: str) -> list[dict[str, Any]]:
+def list_customers(conn: Connection, query: str, sort: str, tag: str = "") -> list[dict[str, Any]]:
     pattern = f"%{query.strip()}%"
     return conn.execute(
         "SELECT c.id, c.customer_phone, COALESCE(cu.name, c.customer_name) AS name,"
         " c.last_customer_message_at AS last_seen, bought.orders, bought.value,"
-        " taste.sizes, taste.colors FROM conversations c"
+        " taste.sizes, taste.colors, tagged.tags FROM conversations c"
         + _BOUGHT
-        + " WHERE c.customer_phone ILIKE %s OR COALESCE(cu.name, c.customer_name, '') ILIKE %s"
+        + " WHERE (c.customer_phone ILIKE %s OR COALESCE(cu.name, c.customer_name, '') ILIKE %s)"
+        " AND (%s = '' OR %s = ANY(tagged.tags))"
         f" ORDER BY {SORTS.get(sort, SORTS['recent'])} LIMIT 500",
-        (pattern, pattern),
+        (pattern, pattern, tag, tag),
     ).fetchall()
 
 
@@ -73,9 +77,13 @@ def purchase_history(conn: Connection, phone: str) -> list[dict[str, Any]]:
 def index() -> str:
     query = request.args.get("q", "")
     sort = request.args.get("sort", "recent")
+    tag = request.args.get("tag", "")
     with owner_transaction() as conn:
-        rows = list_customers(conn, query, sort)
-    return render_template("customers/list.html", customers=rows, q=query, sort=sort)
+        rows = list_customers(conn, query, sort, tag)
+        tags = customer_notes.all_tags(conn)
+    return render_template(
+        "customers/list.html", customers=rows, q=query, sort=sort, tag=tag, tags=tags
+    )
 
 
 @bp.route("/<uuid:customer_id>")
@@ -86,6 +94,13 @@ def detail(customer_id: UUID) -> str:
             abort(404)
         history = purchase_history(conn, found["customer_phone"])
         entries = conversation_timeline(conn, str(customer_id))
+        tags = customer_notes.tags_for(conn, found["customer_phone"])
+        notes = customer_notes.notes_for(conn, found["customer_phone"])
     return render_template(
-        "customers/detail.html", customer=found, orders=history, entries=entries[-30:]
+        "customers/detail.html",
+        customer=found,
+        orders=history,
+        entries=entries[-30:],
+        tags=tags,
+        notes=notes,
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from duka.dashboard import audit
 from duka.dashboard.auth import owner_transaction
 from duka.dashboard.csv_cells import csv_text
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
@@ -119,6 +120,7 @@ def orders_csv() -> Response:
     filters = OrderFilters.from_args(request.args)
     with owner_transaction() as conn:
         rows = export_orders(conn, filters)
+        audit.record(conn, "export.downloaded", "export", None, export="orders", rows=len(rows))
     return _download(csv_text(ORDER_COLUMNS, rows), "orders")
 
 
@@ -126,6 +128,7 @@ def orders_csv() -> Response:
 def customers_csv() -> Response:
     with owner_transaction() as conn:
         rows = export_customers(conn)
+        audit.record(conn, "export.downloaded", "export", None, export="customers", rows=len(rows))
     return _download(csv_text(CUSTOMER_COLUMNS, rows), "customers")
 
 

@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.business_settings import Section
 from duka.orders.follow_ups import KINDS, MAX_DELAY_MINUTES, MIN_DELAY_MINUTES, rules
@@ -56,4 +57,5 @@ def save_settings() -> Response:
             " || jsonb_build_object('follow_ups', %s::jsonb) WHERE id = %s",
             (Jsonb(parsed.values), current_owner().business_id),
         )
+        audit.record(conn, "settings.saved", "settings", None, section="follow-ups")
     return redirect(url_for("settings.page", saved="follow-ups") + "#follow-ups")

@@ -11,7 +11,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from duka.dashboard import fulfilment
+from duka.dashboard import audit, fulfilment
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
 from duka.dashboard.refunds import refund_panel
@@ -152,6 +152,8 @@ def update_fulfilment(order_id: UUID) -> Response:
     try:
         with owner_transaction() as conn:
             update = fulfilment.advance_fulfilment(conn, owner.business_id, order_id, target)
+            if update is not None and update.changed:
+                audit.record(conn, "order.fulfilment", "order", order_id, status=target)
     except fulfilment.FulfilmentNotAllowed as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", order_id=order_id))
@@ -181,6 +183,8 @@ def decide(order_id: UUID) -> Response:
     try:
         with owner_transaction() as conn:
             decided = decide_flagged(conn, owner.business_id, str(order_id), decision)
+            if decided is not None and decided.changed:
+                audit.record(conn, "order.flag_decided", "order", order_id, decision=decision.value)
     except NotDecidable as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", order_id=order_id))
@@ -204,6 +208,10 @@ def record_payment(order_id: UUID) -> Response:
                 code=request.form.get("code", ""),
                 amount=request.form.get("amount", ""),
             )
+            if confirmed is not None:
+                audit.record(
+                    conn, "order.payment_recorded", "order", order_id, receipt=confirmed.receipt
+                )
     except NotConfirmable as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", order_id=order_id))

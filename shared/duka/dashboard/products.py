@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from duka.dashboard import catalogue
+from duka.dashboard import audit, catalogue
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.product_form import FASHION_ATTRIBUTES, ProductForm, parse_product_form
 from duka.dashboard.restock import restock_list
@@ -92,9 +92,11 @@ def _save(product: dict[str, Any] | None, kept_images: list[str]) -> ResponseRet
     try:
         with owner_transaction() as conn:
             if product is None:
-                catalogue.create_product(conn, owner.business_id, form)
+                saved = catalogue.create_product(conn, owner.business_id, form)
             else:
                 catalogue.update_product(conn, owner.business_id, product["id"], form)
+                saved = str(product["id"])
+            audit.record(conn, "product.saved", "product", saved, name=form.name)
     except catalogue.SkuTaken as exc:
         form.errors["sku"] = str(exc)
         return _form_page(form, product, 422)
@@ -133,6 +135,9 @@ def _set_active(product_id: UUID, active: bool, done: str) -> Response:
     with owner_transaction() as conn:
         if not catalogue.set_active(conn, product_id, active):
             abort(404)
+        audit.record(
+            conn, "product.restored" if active else "product.archived", "product", product_id
+        )
     flash(done)
     return redirect(url_for(".index"))
 
@@ -141,6 +146,8 @@ def _set_active(product_id: UUID, active: bool, done: str) -> Response:
 def delete(product_id: UUID) -> Response:
     with owner_transaction() as conn:
         outcome = catalogue.delete_or_archive(conn, product_id)
+        if outcome is not None:
+            audit.record(conn, f"product.{outcome}", "product", product_id)
     if outcome is None:
         abort(404)
     if outcome == "archived":

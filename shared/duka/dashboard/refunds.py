@@ -14,6 +14,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
@@ -45,6 +46,15 @@ def refund(order_id: UUID) -> Response:
                 reason=request.form.get("reason", ""),
                 owner_phone=owner.phone,
             )
+            if requested is not None:
+                audit.record(
+                    conn,
+                    "order.refund",
+                    "order",
+                    order_id,
+                    amount=requested.amount,
+                    method=requested.method,
+                )
     except NotRefundable as exc:
         flash(str(exc), "error")
         return _back(order_id)
@@ -74,6 +84,8 @@ def goods_back(order_id: UUID) -> Response:
     try:
         with owner_transaction() as conn:
             pieces = goods_came_back(conn, str(order_id), owner.phone)
+            if pieces is not None:
+                audit.record(conn, "order.goods_back", "order", order_id, pieces=pieces)
     except NotRefundable as exc:
         flash(str(exc), "error")
         return _back(order_id)

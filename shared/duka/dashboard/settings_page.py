@@ -10,6 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from psycopg.types.json import Jsonb
 
+from duka.dashboard import audit
 from duka.dashboard import business_settings as forms
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.shop_answer_form import parse_shop_answer
@@ -111,6 +112,7 @@ def save(section: str) -> ResponseReturnValue:
                 " || jsonb_build_object(%s::text, %s::jsonb) WHERE id = %s",
                 (section, Jsonb(parsed.values), business_id),
             )
+        audit.record(conn, "settings.saved", "settings", None, section=section)
     return redirect(url_for(".page", saved=section) + f"#{section}")
 
 

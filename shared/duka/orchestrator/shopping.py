@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duka.catalog.sizes import match_size
+from duka.demand.signals import note_photo, note_search
 from duka.images.analysis import preferred_source
 from duka.images.findings import ImageUnreadable
 from duka.logs import log
@@ -104,6 +105,7 @@ def search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if not hits and e.colors:  # none in that colour: show the same kind in other colours
         facts.notes.append(f"Nothing in {', '.join(e.colors)}; these are other colours.")
         hits = search_products(deps, **query)
+    note_search(deps, text=turn.text, entities=e, message_ids=turn.message_ids, hits=hits)
     facts.use_llm = True
     facts = show_results(deps, turn, facts, [ShownProduct.from_row(h) for h in hits], "results")
     if not (e.categories or e.colors or e.sizes or e.max_price):  # "I want to shop"
@@ -142,6 +144,14 @@ def photo_search(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         "pattern": analysis.pattern,
         "description": analysis.description,
     }
+    note_photo(
+        deps,
+        text=turn.text,
+        entities=turn.entities,
+        message_ids=turn.message_ids,
+        analysis=analysis,
+        hits=hits,
+    )
     products = [ShownProduct.from_row(h) for h in hits]
     garments = list(turn.entities.categories) or ([analysis.garment] if analysis.garment else [])
     if len(products) < PHOTO_MATCHES and garments:

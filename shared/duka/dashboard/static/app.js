@@ -55,6 +55,52 @@ function showPreviews(input) {
   });
 }
 
+// textarea[data-saved-replies="#picker"]: typing "/" lists the saved replies, filtered as she
+// types; choosing one (tap, Enter or Tab) puts its text in the box to edit before sending.
+// Without JavaScript the picker's links reload the chat with the reply already in the box.
+function savedReplyPicker(area) {
+  const picker = document.querySelector(area.dataset.savedReplies);
+  if (!picker) return;
+  const items = Array.from(picker.querySelectorAll("[data-shortcut]"));
+  const typed = () => {
+    const before = area.value.slice(0, area.selectionStart);
+    const match = before.match(/(?:^|\s)\/([\w-]*)$/);
+    return match ? { word: match[1].toLowerCase(), start: before.length - match[1].length - 1 } : null;
+  };
+  const shown = () => items.filter((item) => !item.hidden);
+  const filter = () => {
+    const slash = typed();
+    items.forEach((item) => { item.hidden = Boolean(slash) && !item.dataset.shortcut.startsWith(slash.word); });
+    picker.open = Boolean(slash) && shown().length > 0;
+  };
+  const choose = (item) => {
+    const slash = typed();
+    const start = slash ? slash.start : area.selectionStart;
+    area.value = area.value.slice(0, start) + item.dataset.body + area.value.slice(area.selectionStart);
+    const caret = start + item.dataset.body.length;
+    items.forEach((each) => { each.hidden = false; });
+    picker.open = false;
+    area.focus();
+    area.setSelectionRange(caret, caret);
+  };
+  area.addEventListener("input", filter);
+  area.addEventListener("keydown", (event) => {
+    if (!picker.open || !typed()) return;
+    if (event.key === "Escape") picker.open = false;
+    if ((event.key === "Enter" || event.key === "Tab") && shown().length) {
+      event.preventDefault();
+      event.stopImmediatePropagation(); // Enter picks the reply here; it does not send
+      choose(shown()[0]);
+    }
+  });
+  items.forEach((item) => {
+    item.querySelector("a").addEventListener("click", (event) => {
+      event.preventDefault();
+      choose(item);
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[type=file][data-previews]").forEach((input) => {
     input.addEventListener("change", () => showPreviews(input));
@@ -69,6 +115,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  document.querySelectorAll("textarea[data-saved-replies]").forEach(savedReplyPicker);
   // Enter sends a reply; Shift+Enter starts a new line (as in WhatsApp on the desktop).
   document.querySelectorAll("textarea[data-enter-submits]").forEach((area) => {
     area.addEventListener("keydown", (event) => {
