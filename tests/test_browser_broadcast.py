@@ -112,9 +112,15 @@ def test_the_owner_previews_a_broadcast_as_customers_will_see_it_and_reads_its_r
         " WHERE broadcast_id = %s ORDER BY id LIMIT 1",
         (broadcast_id,),
     ).fetchone()
-    httpx.post(
-        stack["TWILIO_API_BASE_URL"] + "/_sandbox/read", json={"to": first["customer_phone"]}
-    ).raise_for_status()
+    wait_until(  # she reads it once it has reached her phone (delivered, asynchronously)
+        lambda: (
+            httpx.post(
+                stack["TWILIO_API_BASE_URL"] + "/_sandbox/read",
+                json={"to": first["customer_phone"]},
+            ).json()["read"]
+            > 0
+        )
+    )
     order = add_order(
         admin, shop["id"], str(first["conversation_id"]), lines=[(None, "x", "M", 1, 1800)]
     )
@@ -129,3 +135,7 @@ def test_the_owner_previews_a_broadcast_as_customers_will_see_it_and_reads_its_r
     expect(figures.locator(".stat").filter(has_text="Sent").locator(".value")).to_have_text("3")
     expect(figures.locator(".stat").filter(has_text="Orders")).to_contain_text("KES 1,800")
     shoot(page, shots, "phone", "broadcast-report")
+
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Broadcast").click()
+    expect(page.get_by_role("link", name="New dresses")).to_be_visible()
+    shoot(page, shots, "phone", "broadcasts")
