@@ -11,13 +11,18 @@ from duka.orders.follow_up_job import run_follow_ups
 from duka.orders.layaway_jobs import run_layaway
 from duka.orders.reconcile import reconcile_payments
 from duka.orders.stock_alert_job import run_stock_alerts
-from duka.relay import relay_outbox, sweep_unanswered_inbound, sweep_undelivered_outbound
+from duka.relay import (
+    OUTBOX_GRACE_SECONDS,
+    relay_outbox,
+    sweep_unanswered_inbound,
+    sweep_undelivered_outbound,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def _sweep() -> None:
-    relay_outbox()
+    relay_outbox(older_than_seconds=OUTBOX_GRACE_SECONDS)
     sweep_unanswered_inbound()
     sweep_undelivered_outbound()
 

@@ -4,6 +4,7 @@ deliver outbound messages whose send failed for now and that nothing else will r
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from duka import publishing
 from duka.config import get_settings
@@ -16,11 +17,15 @@ from duka.whatsapp import SendFailedTransient
 
 logger = logging.getLogger(__name__)
 
+# A writer publishes its event right after its commit; the sweep takes over only after this.
+OUTBOX_GRACE_SECONDS = 10
 
-def relay_outbox(max_rows: int = 500) -> int:
-    """Publish pending outbox events; returns how many were published."""
+
+def relay_outbox(max_rows: int = 500, older_than_seconds: float = 0) -> int:
+    """Publish pending outbox events; returns how many were published. The scheduled sweep
+    passes a grace (`OUTBOX_GRACE_SECONDS`) so it only publishes what its writer could not."""
     with transaction() as conn:
-        rows = outbox.pending(conn, max_rows)
+        rows = outbox.pending(conn, max_rows, timedelta(seconds=older_than_seconds))
     published: list[int] = []
     try:
         for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -16,8 +17,11 @@ def enqueue(conn: Connection, business_id: str, topic: str, payload: dict[str, A
     )
 
 
-def pending(conn: Connection, max_rows: int = 500) -> list[dict[str, Any]]:
-    return conn.execute("SELECT * FROM outbox_pending(%s)", (max_rows,)).fetchall()
+def pending(
+    conn: Connection, max_rows: int = 500, older_than: timedelta = timedelta(0)
+) -> list[dict[str, Any]]:
+    """Unpublished events, oldest first; `older_than` leaves their writers time to publish."""
+    return conn.execute("SELECT * FROM outbox_pending(%s, %s)", (max_rows, older_than)).fetchall()
 
 
 def mark_published(conn: Connection, ids: list[int]) -> None:
