@@ -412,6 +412,9 @@ PROBES: dict[str, Probe] = {
     ),
     "enter_business_by_whatsapp": lambda c, t, m: businesses.enter_business_by_whatsapp(c, "+1"),
     "get_business": lambda c, t, m: businesses.get_business(c, t.business),
+    "replace_settings_section": lambda c, t, m: businesses.replace_settings_section(
+        c, t.business, "profile", {"hijacked": True}
+    ),
     # conversations
     "get_or_create_conversation": lambda c, t, m: conversations.get_or_create_conversation(
         c, t.business, t.customer_phone, "Hijack"

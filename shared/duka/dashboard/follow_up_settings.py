@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
-from psycopg.types.json import Jsonb
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -16,6 +15,7 @@ from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.business_settings import Section
 from duka.orders.follow_ups import KINDS, MAX_DELAY_MINUTES, MIN_DELAY_MINUTES, rules
+from duka.store import businesses
 
 bp = Blueprint("follow_ups", __name__, url_prefix="/dashboard/follow-ups")
 
@@ -52,10 +52,8 @@ def save_settings() -> Response:
             flash(problem, "error")
         return redirect(url_for("settings.page") + "#follow-ups")
     with owner_transaction() as conn:
-        conn.execute(
-            "UPDATE businesses SET settings = settings"
-            " || jsonb_build_object('follow_ups', %s::jsonb) WHERE id = %s",
-            (Jsonb(parsed.values), current_owner().business_id),
+        businesses.replace_settings_section(
+            conn, current_owner().business_id, "follow_ups", parsed.values
         )
         audit.record(conn, "settings.saved", "settings", None, section="follow-ups")
     return redirect(url_for("settings.page", saved="follow-ups") + "#follow-ups")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from psycopg.types.json import Jsonb
 from werkzeug.wrappers import Response
 
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.layaway_form import POLICY_LABELS, parse_layaway
 from duka.orders.layaway import POLICIES
+from duka.store import businesses
 
 bp = Blueprint("layaway", __name__, url_prefix="/dashboard/layaway")
 
@@ -30,10 +30,8 @@ def save_settings() -> Response:
             flash(problem, "error")
         return redirect(url_for("settings.page") + "#layaway")
     with owner_transaction() as conn:
-        conn.execute(
-            "UPDATE businesses SET settings = settings || jsonb_build_object('layaway', %s::jsonb)"
-            " WHERE id = %s",
-            (Jsonb(parsed.values), current_owner().business_id),
+        businesses.replace_settings_section(
+            conn, current_owner().business_id, "layaway", parsed.values
         )
     return redirect(url_for("settings.page", saved="layaway") + "#layaway")
 

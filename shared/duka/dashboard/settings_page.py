@@ -15,7 +15,7 @@ from duka.dashboard import business_settings as forms
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.shop_answer_form import parse_shop_answer
 from duka.db.pool import Connection
-from duka.store import shop_knowledge
+from duka.store import businesses, shop_knowledge
 
 bp = Blueprint("settings", __name__, url_prefix="/dashboard/settings")
 
@@ -107,11 +107,7 @@ def save(section: str) -> ResponseReturnValue:
                 (Jsonb(parsed.values), business_id),
             )
         else:
-            conn.execute(
-                "UPDATE businesses SET settings = settings"
-                " || jsonb_build_object(%s::text, %s::jsonb) WHERE id = %s",
-                (section, Jsonb(parsed.values), business_id),
-            )
+            businesses.replace_settings_section(conn, business_id, section, parsed.values)
         audit.record(conn, "settings.saved", "settings", None, section=section)
     return redirect(url_for(".page", saved=section) + f"#{section}")
 

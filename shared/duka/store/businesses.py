@@ -59,3 +59,15 @@ def enter_business_by_whatsapp(conn: Connection, whatsapp_number: str) -> str | 
 
 def get_business(conn: Connection, business_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM businesses WHERE id = %s", (business_id,)).fetchone()
+
+
+def replace_settings_section(
+    conn: Connection, business_id: str, section: str, values: dict[str, Any]
+) -> None:
+    """Replace one top-level key of `businesses.settings` (a Settings form section), keeping
+    the others."""
+    conn.execute(
+        "UPDATE businesses SET settings = settings"
+        " || jsonb_build_object(%s::text, %s::jsonb) WHERE id = %s",
+        (section, Jsonb(values), business_id),
+    )
