@@ -83,6 +83,8 @@ def test_typing_slash_in_the_reply_box_inserts_a_saved_reply(page, stack, chat, 
     expect(page.locator("#timeline")).to_contain_text("Karibu! We are open 9-7, Mon-Sat 🙂")
     box = page.get_by_label("Your reply")
     box.press_sequentially("/mp")
+    picker = page.get_by_role("list", name="Saved replies")  # on the page the send reloaded
+    expect(picker.get_by_role("link", name="/mpesa")).to_be_visible()  # seen, as she would
     box.press("Enter")  # picks the one reply shown; it does not send "/mp"
     expect(box).to_have_value("Till 123456")
 
