@@ -536,7 +536,12 @@ def test_delivery_fees_and_profile_are_saved(owner, shop, admin_db):
 
     owner.post(
         "/dashboard/settings/delivery",
-        {"area": ["CBD", "Westlands", ""], "fee": ["150", "250", ""]},
+        {
+            "zone_name": ["CBD", "Westlands", "Nairobi", ""],
+            "zone_areas": ["Town", "Sarit", "Karen, Kilimani", ""],
+            "zone_fee": ["150", "250", "300", ""],
+            "zone_days": ["same day", "", "1", ""],
+        },
     )
     owner.post(
         "/dashboard/settings/profile",
@@ -546,9 +551,14 @@ def test_delivery_fees_and_profile_are_saved(owner, shop, admin_db):
     row = admin_db.execute(
         "SELECT name, phone, settings FROM businesses WHERE id = %s", (shop.id,)
     ).fetchone()
-    assert row["settings"]["delivery"]["fees"] == {"CBD": 150, "Westlands": 250}
+    assert [z["name"] for z in row["settings"]["delivery"]["zones"]] == [
+        "CBD",
+        "Westlands",
+        "Nairobi",
+    ]
     assert delivery_fee(row["settings"], "Westlands") == 250
-    assert delivery_fee(row["settings"], "Karen") == 300  # the standard Nairobi zone
+    assert delivery_fee(row["settings"], "Karen") == 300
+    assert delivery_fee(row["settings"], "Kisumu") is None  # in no zone: the owner sets it
     assert row["name"] == "Nyota Boutique Ltd" and row["phone"] == "+254722000111"
     assert row["settings"]["profile"]["location"] == "Moi Avenue"
 

@@ -99,7 +99,8 @@ def test_delivery_fee_follows_the_area_with_business_overrides():
     assert delivery_fee({}, "Westlands") == 300
     assert delivery_fee({}, "Kisumu") == 500
     assert delivery_fee({}, "pickup") == 0
-    assert delivery_fee({}, None) == 500
+    assert delivery_fee({}, None) is None  # no place named: nothing is charged by default
+    assert delivery_fee({}, "Narnia") is None  # a place no zone covers: the owner sets it
     assert delivery_fee(settings, "cbd") == 100
     assert delivery_fee(settings, "Mombasa") == 700
     assert delivery_fee(settings, "Kilimani") == 300

@@ -11,6 +11,8 @@ from psycopg.rows import dict_row
 from tests.conftest import random_kenyan_number
 
 TENANT_TABLES = [
+    "pickup_points",  # 035_delivery_options
+    "delivery_quotes",
     "customers",
     "conversations",
     "messages",
@@ -43,6 +45,7 @@ TENANT_TABLES = [
     "customer_notes",
     "audit_log",
     "demand_signals",
+    "privacy_requests",
 ]
 # Tenant tables the application role has no privilege on: definer functions reach them.
 DEFINER_ONLY_TABLES = ["owner_sessions"]

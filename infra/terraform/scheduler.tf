@@ -1,12 +1,19 @@
 locals {
   scheduled_jobs = {
-    sweep        = var.sweep_schedule
-    reconcile    = var.reconcile_schedule
-    layaway      = var.layaway_schedule
-    stock_alerts = var.stock_alerts_schedule
-    broadcasts   = var.broadcasts_schedule
-    follow_ups   = var.follow_ups_schedule
+    sweep             = var.sweep_schedule
+    reconcile         = var.reconcile_schedule
+    layaway           = var.layaway_schedule
+    stock_alerts      = var.stock_alerts_schedule
+    broadcasts        = var.broadcasts_schedule
+    follow_ups        = var.follow_ups_schedule
+    privacy_retention = var.privacy_retention_schedule
   }
+}
+
+variable "privacy_retention_schedule" {
+  description = "Cron schedule of the privacy_retention job (chat messages older than each boutique's retention setting, default 12 months, are deleted; money records are kept)."
+  type        = string
+  default     = "30 3 * * *"
 }
 
 # Each tick publishes to scheduled-jobs; the scheduled_jobs function dispatches on attribute "job".

@@ -271,6 +271,14 @@ class Settings(BaseSettings):
     )
 
     # Owner dashboard
+    dashboard_base_url: str = Field(
+        default="",
+        validate_default=True,
+        description="public base URL of the dashboard function (its pages are under "
+        "`/dashboard`); the privacy notice and data download links sent to customers start "
+        "with it",
+        json_schema_extra=_shown("`PUBLIC_BASE_URL`"),
+    )
     dashboard_session_key: str | None = Field(
         default=None,
         repr=False,
@@ -295,6 +303,11 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("dashboard_base_url")
+    @classmethod
+    def _dashboard_under_base_url(cls, value: str, info: ValidationInfo) -> str:
+        return (value or info.data.get("public_base_url", "")).rstrip("/")
 
     @field_validator("whatsapp_webhook_url")
     @classmethod

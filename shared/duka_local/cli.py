@@ -17,6 +17,7 @@ from duka.phone import normalize_kenyan_phone
 from duka.store.businesses import UnknownBusiness, business_id_for_whatsapp, create_business
 from duka_local import nlu_training, owner_cli, payments_cli, whatsapp_cli
 from duka_local.chat import run_chat
+from duka_local.demo.delivery import seed_delivery
 from duka_local.demo.images import write_demo_images
 from duka_local.sandbox_cli import register as register_sandbox
 from duka_local.stack.attach import use_stack_env
@@ -135,6 +136,10 @@ def seed_demo() -> None:
     )
     cmd_products_import(argparse.Namespace(file=str(csv_path), business=DEMO_NUMBER, wait=True))
     add_owner(DEMO_NUMBER, DEMO_OWNER_PHONE)
+    with transaction() as conn:
+        business_id = business_id_for_whatsapp(conn, DEMO_NUMBER)
+    assert business_id is not None  # created just above
+    seed_delivery(business_id)
     print(
         f"dashboard: sign in at {os.environ['WEBHOOK_BASE_URL']}/dashboard/ as {DEMO_OWNER_PHONE}"
     )

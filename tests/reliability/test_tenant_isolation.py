@@ -84,6 +84,9 @@ DEFINER_FUNCTIONS = {
     "owner_sessions_revoke_removed_owner",
     "stk_pushes_to_phone",
     "whatsapp_content_record",
+    "audit_log_forget_phone",
+    "privacy_retention_due",
+    "privacy_deletions_replying",
 }
 REPOSITORY_MODULES = (
     businesses,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from duka.orchestrator.payer_confirmation import CONFIRMATION_TTL_S
+from duka.privacy.notice import notice_url
 from duka_local.stack.database import DatabaseUrls
 from tests.conftest import random_kenyan_number
 from tests.turns.chat import Chat, FrozenClock, Shop, owner_settings
@@ -78,6 +79,9 @@ def test_owner_personality_sets_the_greeting_sign_off_and_reply_language(
         search = chat.say("nataka sketi ya kitenge")
         thanks = chat.say("asante sana")
 
-    assert greeting == "Welcome to Nyota, darling! What are you shopping for?"
+    assert greeting == (  # a new customer's first reply links the privacy notice
+        "Welcome to Nyota, darling! What are you shopping for?\n\n"
+        f"How we use your data: {notice_url(demo.id)}"
+    )
     assert "Here's what we have" in search
     assert thanks.endswith("— Nyota team")

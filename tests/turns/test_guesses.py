@@ -15,6 +15,7 @@ from duka.orchestrator import templates
 from duka.orchestrator.intents import Classification, Intent
 from duka.orchestrator.intents import classify as real_classify
 from duka.orchestrator.language import Language, spoken_language
+from duka.privacy.notice import notice_url
 from tests.turns.chat import Chat, FrozenClock
 from tests.turns.test_shopping import listed_items
 
@@ -168,7 +169,10 @@ def test_a_guessed_handover_asks_first(chat: Chat, guesses: Guesses):
     guesses["can someone else help"] = ("talk_to_person",)
     asked = chat.say("can someone else help")
 
-    assert asked == "Do you want me to ask the owner to reply to you here? Reply yes or no."
+    assert asked == (  # her first message: the reply links the privacy notice
+        "Do you want me to ask the owner to reply to you here? Reply yes or no.\n\n"
+        f"How we use your data: {notice_url(chat.shop.id)}"
+    )
     assert chat.conversation()["status"] == "active"
     assert "asked the owner to reply" in chat.say("yes")
     assert chat.conversation()["status"] == "handed_over"

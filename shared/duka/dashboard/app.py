@@ -18,6 +18,7 @@ from duka.dashboard import (
     conversations,
     customer_notes,
     customers,
+    delivery_pages,
     demand,
     exports,
     follow_up_settings,
@@ -27,11 +28,14 @@ from duka.dashboard import (
     orders,
     overview,
     payments_report,
+    privacy_pages,
+    privacy_public,
     products,
     questions,
     refunds,
     saved_replies,
     settings_page,
+    staff,
 )
 from duka.dashboard.auth import init_auth
 from duka.dashboard.csrf import init_csrf
@@ -102,6 +106,7 @@ def create_app() -> Flask:
         payments_report,
         customers,
         settings_page,
+        delivery_pages,
         images,
         layaway_pages,
         follow_up_settings,
@@ -112,6 +117,9 @@ def create_app() -> Flask:
         saved_replies,
         customer_notes,
         audit_page,
+        privacy_pages,
+        privacy_public,
+        staff,
     ):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)

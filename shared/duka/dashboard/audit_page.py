@@ -36,6 +36,8 @@ ACTIONS = {
     "customer.note_added": "wrote a private note",
     "customer.note_removed": "removed a private note",
     "export.downloaded": "downloaded a CSV export",
+    "staff.added": "gave a staff member access",
+    "staff.removed": "removed someone's access",
 }
 # The page each kind of subject opens on (endpoint, its id argument).
 SUBJECT_PAGES = {
@@ -50,7 +52,7 @@ SUBJECT_PAGES = {
 def entries(conn: Connection, page: int) -> tuple[list[dict[str, Any]], bool]:
     """One page of entries, newest first, and whether an older page follows."""
     rows = conn.execute(
-        "SELECT id, actor_phone, action, subject_type, subject_id, details, created_at"
+        "SELECT id, actor_phone, actor_role, action, subject_type, subject_id, details, created_at"
         " FROM audit_log ORDER BY id DESC LIMIT %s OFFSET %s",
         (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE),
     ).fetchall()

@@ -6,14 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from duka.dashboard import codes
 from duka.dashboard.client_ip import client_ip
 from duka.dashboard.csrf import rotate_csrf_token
-from duka.dashboard.owners import is_owner, owned_businesses
+from duka.dashboard.owners import member_role, owned_businesses
+from duka.dashboard.roles import FORBIDDEN, Role, home_endpoint, may_open
 from duka.dashboard.sessions import ServerSession, revoke_everywhere
 from duka.db.pool import Connection, tenant_transaction, transaction
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
@@ -21,6 +33,7 @@ from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
 bp = Blueprint("auth", __name__, url_prefix="/dashboard")
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.enter_code", "auth.choose", "static"}
+PUBLIC_ENDPOINTS |= {"privacy_public.notice", "privacy_public.my_data"}  # for customers
 # One answer for a wrong, expired or never-sent code, so a stranger's phone reads like an owner's.
 WRONG_CODE = "That code is not right, or it has expired. Check the newest WhatsApp message."
 CODE_ERRORS = {
@@ -35,9 +48,12 @@ CODE_ERRORS = {
 
 @dataclass(frozen=True)
 class Owner:
+    """Whoever is signed in: an owner of the boutique or one of its staff (see roles.py)."""
+
     phone: str
     business_id: str
     business_name: str
+    role: Role
 
 
 def current_owner() -> Owner:
@@ -57,7 +73,10 @@ def _sign_in(phone: str, business_id: str) -> Response:
     session["phone"] = phone
     session["business_id"] = business_id
     rotate_csrf_token()
-    return redirect(url_for("overview.page"))
+    with tenant_transaction(business_id) as conn:
+        role = member_role(conn, phone)
+    # Only a removal in the last instant leaves no role: the guard then signs them out.
+    return redirect(url_for(home_endpoint(role) if role else "auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -128,6 +147,8 @@ def logout_everywhere() -> Response:
 
 
 def _require_owner() -> Response | None:
+    """Every request re-reads the phone's role, so a removal or a change counts at once; staff
+    get 403 on any page not on their allow-list."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     phone, business_id = session.get("phone"), session.get("business_id")
@@ -139,15 +160,28 @@ def _require_owner() -> Response | None:
                 " FROM businesses WHERE id = %s",
                 (business_id,),
             ).fetchone()
-            allowed = business is not None and is_owner(conn, phone)
-        if allowed and business is not None:
-            g.owner = Owner(phone, business_id, business["name"])
+            role = member_role(conn, phone) if business is not None else None
+        if role is not None and business is not None:
+            g.owner = Owner(phone, business_id, business["name"], role)
             g.waiting_chats = business["waiting"]  # the Chats tab's badge
+            if not may_open(role, request.endpoint, request.method):
+                abort(403, FORBIDDEN)
             return None
         session.clear()  # access was withdrawn since sign-in: the row is revoked too
     return redirect(url_for("auth.login"))
 
 
+def _role_helpers() -> dict[str, object]:
+    """For templates: show only the links the signed-in person may follow."""
+    role = g.owner.role if "owner" in g else Role.OWNER
+
+    def may(endpoint: str) -> bool:
+        return may_open(role, endpoint)
+
+    return {"may_open": may, "home_endpoint": home_endpoint(role)}
+
+
 def init_auth(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_require_owner)
+    app.context_processor(_role_helpers)

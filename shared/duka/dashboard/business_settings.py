@@ -3,7 +3,8 @@
 `settings["agent"]` = {"tone", "greeting", "languages", "sign_off"} is read by the agent;
 `settings["payment"]` = {"gateway", "own_credentials"}: whether the boutique collects into its own
 account, whose keys an operator keeps in the secret named after the business (never typed here);
-`settings["delivery"]["fees"]` = {area or zone: KES} prices delivery (see duka.orders.delivery);
+`settings["delivery"]["zones"]` = [{name, areas, fee_kes, days}] prices delivery
+(duka/delivery/zones.py);
 `settings["shop"]` holds what the agent answers about the shop (orchestrator/shop_flow.py):
 directions, delivery_times, pickup / pay_on_delivery (true, false or null = not said),
 pickup_where, returns, till, paybill, paybill_account, pochi.
@@ -17,7 +18,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from duka.dashboard.formatting import when
-from duka.orders.delivery import DEFAULT_FEES
+from duka.delivery.zones import Zone, key_of
 from duka.orders.gateway_choice import boutique_secret_name, uses_own_credentials
 from duka.payments.base import GatewayConfigError
 from duka.phone import InvalidPhoneNumber, normalize_kenyan_phone
@@ -79,20 +80,37 @@ def parse_payment(form: MultiDict[str, str]) -> Section:
 
 
 def parse_delivery(form: MultiDict[str, str]) -> Section:
+    """The zones form: a row per zone (name, areas separated by commas, fee, days); a row with
+    every field empty is left out, and an area may belong to one zone only."""
     section = Section()
-    fees: dict[str, int] = {}
-    for area, fee in zip(form.getlist("area"), form.getlist("fee"), strict=False):
-        area = " ".join(area.split())
-        if not area:
+    zones: list[Zone] = []
+    owner: dict[str, str] = {}
+    rows = zip(
+        form.getlist("zone_name"),
+        form.getlist("zone_areas"),
+        form.getlist("zone_fee"),
+        form.getlist("zone_days"),
+        strict=False,
+    )
+    for raw_name, raw_areas, raw_fee, raw_days in rows:
+        name = " ".join(raw_name.split())[:60]
+        areas = tuple(dict.fromkeys(" ".join(a.split())[:60] for a in raw_areas.split(",")))
+        areas = tuple(a for a in areas if a)
+        fee = raw_fee.replace(",", "").strip()
+        if not (name or areas or fee or raw_days.strip()):
             continue
-        try:
-            amount = int(fee.replace(",", "").strip())
-        except ValueError:
-            amount = -1
-        if amount < 0:
-            section.errors["fees"] = f"The fee for {area} must be a whole number of shillings."
-        fees[area] = amount
-    section.values = {"fees": fees}
+        if not name:
+            section.errors["zones"] = "Give every zone a name."
+            continue
+        if not fee.isdigit():
+            section.errors["zones"] = f"The fee for {name} must be a whole number of shillings."
+            continue
+        for area in (name, *areas):
+            other = owner.setdefault(key_of(area), name)
+            if other != name:
+                section.errors["zones"] = f"{area} is in both {other} and {name}: keep it in one."
+        zones.append(Zone(name, areas, int(fee), " ".join(raw_days.split())[:40]))
+    section.values = {"zones": [zone.to_settings() for zone in zones]}
     return section
 
 
@@ -133,18 +151,6 @@ def parse_shop(form: MultiDict[str, str]) -> Section:
         "pochi": pochi,
     }
     return section
-
-
-def delivery_rows(delivery: dict[str, Any]) -> dict[str, int]:
-    """The fees to show: the standard zones (unless the owner renamed or repriced them) first."""
-    fees = {str(k): int(v) for k, v in (delivery.get("fees") or {}).items()}
-    typed = {" ".join(k.lower().split()) for k in fees}
-    zones = {
-        ("CBD" if zone == "cbd" else zone.title()): fee
-        for zone, fee in DEFAULT_FEES.items()
-        if zone not in typed
-    }
-    return {**zones, **fees}
 
 
 def parse_agent(form: MultiDict[str, str]) -> Section:

@@ -1,5 +1,8 @@
 """Fulfilment updates: pending → shipped → delivered, each telling the customer exactly once.
 
+At dispatch the owner may give the courier and a tracking number or link: they are stored on
+the order and sent to the customer with the "on its way" notice.
+
 The status change and the customer's message are stored in one transaction by a conditional
 update, so a double click or a retried request changes nothing and sends nothing more.
 """
@@ -27,6 +30,13 @@ NOTICES = {
     ("delivered", "sw"): "✅ Oda yako kutoka {shop} ({items}) imefika. Asante kwa kununua nasi"
     "{name}! 💛",
 }
+
+
+TRACKING = {
+    "en": "Courier: {courier}. Tracking: {tracking}",
+    "sw": "Courier: {courier}. Tracking: {tracking}",
+}
+MAX_COURIER, MAX_TRACKING = 60, 300
 
 
 class FulfilmentNotAllowed(Rejected):
@@ -60,17 +70,44 @@ def notice_text(
     return NOTICES[(status, lang)].format(name=name, shop=shop, items=items)
 
 
+def tracking_line(language: str, courier: str | None, tracking: str | None) -> str:
+    """ "Courier: G4S. Tracking: …", or "" when the owner gave neither."""
+    if not courier and not tracking:
+        return ""
+    lang = "sw" if language == "sw" else "en"
+    return TRACKING[lang].format(courier=courier or "-", tracking=tracking or "-")
+
+
+def _clean(value: str | None, limit: int, label: str) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise FulfilmentNotAllowed(f"Keep the {label} under {limit} characters.")
+    return text or None
+
+
 def advance_fulfilment(
-    conn: Connection, business_id: str, order_id: UUID, target: str
+    conn: Connection,
+    business_id: str,
+    order_id: UUID,
+    target: str,
+    *,
+    courier: str | None = None,
+    tracking: str | None = None,
 ) -> FulfilmentUpdate | None:
-    """Move the order on and store the customer's notice; None when the order isn't visible."""
+    """Move the order on and store the customer's notice; None when the order isn't visible.
+    `courier` and `tracking` (number or link) are kept at dispatch and told to the customer."""
     if target not in REQUIRED_BEFORE:
         raise FulfilmentNotAllowed(f"Unknown fulfilment status {target!r}.")
+    courier = _clean(courier, MAX_COURIER, "courier")
+    tracking = _clean(tracking, MAX_TRACKING, "tracking number or link")
+    shipping = target == "shipped"
     order = conn.execute(
         f"UPDATE orders SET fulfillment_status = %s, {STAMP_COLUMN[target]} = now(),"
+        " courier = CASE WHEN %s THEN %s ELSE courier END,"
+        " tracking = CASE WHEN %s THEN %s ELSE tracking END,"
         " updated_at = now() WHERE id = %s AND status = 'paid' AND fulfillment_status = %s"
         " RETURNING *",
-        (target, order_id, REQUIRED_BEFORE[target]),
+        (target, shipping, courier, shipping, tracking, order_id, REQUIRED_BEFORE[target]),
     ).fetchone()
     if order is None:
         return _unchanged(conn, order_id, target)
@@ -83,17 +120,16 @@ def advance_fulfilment(
     if conversation is None:
         return FulfilmentUpdate(changed=True, conversation_id=None)
     items = _items_summary(conn, order)
+    language = conversation["language"] or "en"
+    text = notice_text(target, language, conversation["shop"], items, conversation["customer_name"])
+    tracked = tracking_line(language, order["courier"], order["tracking"]) if shipping else ""
+    if tracked:  # the template's items line carries it too, once the 24 hours are over
+        text, items = f"{text}\n{tracked}", f"{items} · {tracked}"
     queue_reply(
         conn,
         business_id=business_id,
         conversation_id=str(conversation["id"]),
-        text=notice_text(
-            target,
-            conversation["language"] or "en",
-            conversation["shop"],
-            items,
-            conversation["customer_name"],
-        ),
+        text=text,
         role="system",
         metadata={
             "notice": f"order_{target}",

@@ -17,6 +17,7 @@ from duka.dashboard.formatting import FULFILMENT_LABELS, NAIROBI, PAYMENT_LABELS
 from duka.dashboard.refunds import refund_panel
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
+from duka.delivery import quotes
 from duka.orders import ledger
 from duka.orders.owner_payments import NotConfirmable, confirm_payment
 from duka.orders.payment_events import publish
@@ -126,12 +127,14 @@ def index() -> str:
     page = max(0, request.args.get("page", 0, type=int))
     with owner_transaction() as conn:
         rows = list_orders(conn, filters, page)
+        delivery_quotes = quotes.open_quotes(conn)  # places waiting for the owner's fee
     return render_template(
         "orders/list.html",
         orders=rows[:PAGE_SIZE],
         filters=filters,
         page=page,
         has_more=len(rows) > PAGE_SIZE,
+        delivery_quotes=delivery_quotes,
         page_url=lambda n: url_for(".index", **{**request.args.to_dict(), "page": n}),
     )
 
@@ -151,9 +154,24 @@ def update_fulfilment(order_id: UUID) -> Response:
     target = request.form.get("status", "")
     try:
         with owner_transaction() as conn:
-            update = fulfilment.advance_fulfilment(conn, owner.business_id, order_id, target)
+            update = fulfilment.advance_fulfilment(
+                conn,
+                owner.business_id,
+                order_id,
+                target,
+                courier=request.form.get("courier"),
+                tracking=request.form.get("tracking"),
+            )
             if update is not None and update.changed:
-                audit.record(conn, "order.fulfilment", "order", order_id, status=target)
+                audit.record(
+                    conn,
+                    "order.fulfilment",
+                    "order",
+                    order_id,
+                    status=target,
+                    courier=request.form.get("courier") or None,
+                    tracking=request.form.get("tracking") or None,
+                )
     except fulfilment.FulfilmentNotAllowed as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", order_id=order_id))

@@ -15,6 +15,8 @@ from duka.dashboard import business_settings as forms
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.shop_answer_form import parse_shop_answer
 from duka.db.pool import Connection
+from duka.delivery.pickup_points import all_points
+from duka.delivery.zones import zones_of
 from duka.store import businesses, shop_knowledge
 
 bp = Blueprint("settings", __name__, url_prefix="/dashboard/settings")
@@ -65,7 +67,8 @@ def _page(
         tones=forms.TONES,
         languages=forms.LANGUAGES,
         gateways=forms.GATEWAYS,
-        delivery_fees=forms.delivery_rows(settings.get("delivery") or {}),
+        delivery_zones=zones_of(settings),
+        pickup_point_count=len(all_points(conn)),
         credentials=forms.credentials_status(
             str(business["id"]), settings.get("payment") or {}, last_attempt
         ),
@@ -100,7 +103,7 @@ def save(section: str) -> ResponseReturnValue:
                     business_id,
                 ),
             )
-        elif section == "delivery":  # keep other delivery keys (e.g. area aliases)
+        elif section == "delivery":  # saved zones take over from the older fees and aliases
             conn.execute(
                 "UPDATE businesses SET settings = jsonb_set(settings, '{delivery}',"
                 " COALESCE(settings->'delivery', '{}'::jsonb) || %s::jsonb) WHERE id = %s",

@@ -6,6 +6,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from duka.delivery import quotes
+from duka.delivery.pickup_points import has_points
+from duka.delivery.zones import area_named_in, zone_for
 from duka.orchestrator import customer_memory
 from duka.orchestrator import payer_confirmation as payer
 from duka.orchestrator.cart_model import Cart
@@ -46,9 +49,13 @@ def checkout(
     if delivery is None:
         deps.state.awaiting = "delivery_address"
         facts.allow(cart.total)
-        facts.draft = cart_lines(cart, turn.language) + "\n" + say("ask_address", turn.language)
+        facts.draft = (
+            cart_lines(cart, turn.language) + "\n" + _address_question(deps, turn.language)
+        )
         facts.interactive = offered_addresses(deps, turn.language)
         return facts
+    if not _fee_known(deps, delivery):
+        return _fee_pending(deps, turn, facts, delivery, first=False)
     pay_phone = deps.state.pay_phone
     try:
         if pay_phone:
@@ -80,7 +87,7 @@ def checkout(
             total=kes(result.amount_kes),
             fee=kes(fee),
             phone=local_format(pay_phone or deps.customer_phone),
-        )
+        ) + _expected_days(deps, delivery, turn.language)
     elif status is CheckoutStatus.SOLD_OUT:
         remaining = Cart(items=[i for i in cart.items if i.name not in result.sold_out])
         deps.state.cart = remaining
@@ -138,19 +145,101 @@ def payer_answer(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 
 
 def delivery_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
-    address = turn.entities.address or turn.text.strip()
-    area = turn.entities.delivery_area
-    fee = delivery_fee(deps.business.get("settings") or {}, area)
-    deps.state.delivery = Delivery(address=address, area=area, fee_kes=fee)
+    deps.state.delivery = place_delivery(deps, turn)
     deps.state.awaiting = None
+    if deps.state.delivery.quote_id:
+        return _fee_pending(deps, turn, facts, deps.state.delivery, first=True)
     return checkout(deps, turn, facts)
+
+
+def place_delivery(deps: TurnDeps, turn: Turn) -> Delivery:
+    """Home delivery to the address in the message, priced by the zone covering its area; a
+    place no zone covers gets a quote the owner prices (duka/delivery/quotes.py)."""
+    address = turn.entities.address or turn.text.strip()
+    settings = deps.business.get("settings") or {}
+    area = turn.entities.delivery_area
+    if zone_for(settings, area) is None:  # an area of the owner's own zones, named in words
+        area = area_named_in(settings, turn.text) or area
+    fee = delivery_fee(settings, area)
+    if fee is not None:
+        return Delivery(address=address, area=area, fee_kes=fee)
+    quote = quotes.open_quote(
+        deps.conn,
+        business_id=deps.business_id,
+        conversation_id=deps.conversation_id,
+        customer_phone=deps.customer_phone,
+        address=address,
+        area=area,
+    )
+    return Delivery(address=address, area=area, quote_id=quote)
+
+
+def _expected_days(deps: TurnDeps, delivery: Delivery, language: str) -> str:
+    """ "Expected delivery: same day.", from the zone's days, when the owner gave them."""
+    if delivery.pickup_point_id or delivery.quote_id:
+        return ""
+    zone = zone_for(deps.business.get("settings") or {}, delivery.area)
+    return "\n" + say("delivery_days", language, days=zone.days) if zone and zone.days else ""
+
+
+def _fee_known(deps: TurnDeps, delivery: Delivery) -> bool:
+    """Whether the order's delivery fee is decided; the state takes the fee when it is."""
+    if delivery.quote_id is None:
+        return True
+    fee = quotes.quote_fee(deps.conn, delivery.quote_id)
+    if fee is not None:
+        delivery.fee_kes = fee
+    return fee is not None
+
+
+def _fee_pending(
+    deps: TurnDeps, turn: Turn, facts: Facts, delivery: Delivery, *, first: bool
+) -> Facts:
+    """The shop confirms the fee first: the chat goes to the owner, who is alerted once."""
+    facts.draft = say(
+        "delivery_fee_pending" if first else "delivery_fee_waiting",
+        turn.language,
+        address=delivery.address,
+    )
+    if not first:
+        return facts
+    deps.state.needs_attention = True
+    deps.state.attention_reason = "delivery_fee"
+    owner = deps.business.get("phone")
+    if owner and owner != deps.business.get("whatsapp_number"):
+        alert = say("owner_fee_alert", "en", phone=deps.customer_phone, address=delivery.address)
+        facts.extra_messages.append(
+            {
+                "to": owner,
+                "role": "system",
+                "text": alert,
+                "template": owner_alert(alert[:100], deps.customer_phone),
+            }
+        )
+    return facts
+
+
+def pending_fee_reply(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts | None:
+    """For flows that price an order themselves (layaway, Till): the reply while the shop has
+    yet to set the fee of `state.delivery`, or None when the fee is known."""
+    delivery = deps.state.delivery
+    if delivery is None or _fee_known(deps, delivery):
+        return None
+    return _fee_pending(deps, turn, facts, delivery, first=True)
 
 
 def ask_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     deps.state.awaiting = "delivery_address"
-    facts.draft = say("ask_address", turn.language)
+    facts.draft = _address_question(deps, turn.language)
     facts.interactive = offered_addresses(deps, turn.language)
     return facts
+
+
+def _address_question(deps: TurnDeps, language: str) -> str:
+    question = say("ask_address", language)
+    if has_points(deps.conn):
+        question += " " + say("ask_address_or_point", language)
+    return question
 
 
 def pickup_offered_by(business: dict[str, Any]) -> bool:
@@ -159,9 +248,15 @@ def pickup_offered_by(business: dict[str, Any]) -> bool:
 
 
 def offered_addresses(deps: TurnDeps, language: str) -> Interactive | None:
-    """Buttons for the address question: the last order's address, or pickup at the shop."""
+    """Buttons for the address question: the last order's address, the shop's pickup points,
+    or pickup at the shop. Typing an address is home delivery."""
     has_last = deps.state.last_delivery is not None
-    return address_buttons(language, has_last=has_last, pickup=pickup_offered_by(deps.business))
+    return address_buttons(
+        language,
+        has_last=has_last,
+        pickup=pickup_offered_by(deps.business),
+        points=has_points(deps.conn),
+    )
 
 
 def unsupported_media(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:

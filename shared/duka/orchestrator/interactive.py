@@ -39,6 +39,8 @@ RETRY = "retry"  # retry:<order_id>         a new M-Pesa prompt for a failed ord
 PAY_WAYS = "payways"  # payways             the shop's other payment methods
 ADDRESS = "addr"  # addr:last | addr:pickup  the last order's address, or pickup at the shop
 LAST_ADDRESS, PICKUP = "last", "pickup"
+# addr:points | addr:more | addr:point:<n>  the pickup points list, its next page, its nth row
+POINTS, MORE_POINTS, POINT = "points", "more", "point"
 ALERT = "alert"  # alert:<product_id>:<size>     tell me when this sold-out size is back
 RESTOCK = "restock"  # restock:<product_id>:<size> buy the size the back-in-stock alert named
 REPEAT = "again"  # again                       her last paid order back in the cart
@@ -199,10 +201,14 @@ def greeting_buttons(language: str, *, repeat: bool = False) -> Interactive:
     )
 
 
-def address_buttons(language: str, *, has_last: bool, pickup: bool) -> Interactive | None:
-    """ "Where should we deliver?": the last order's address, pickup when the shop offers it;
-    None when neither applies (the address is typed)."""
+def address_buttons(
+    language: str, *, has_last: bool, pickup: bool, points: bool = False
+) -> Interactive | None:
+    """ "Where should we deliver?": the last order's address, the pickup points, pickup when
+    the shop offers it; None when none applies (the address is typed)."""
     choices = [(payload(ADDRESS, LAST_ADDRESS), "btn_same_address")] if has_last else []
+    if points:
+        choices.append((payload(ADDRESS, POINTS), "btn_pickup_points"))
     if pickup:
         choices.append((payload(ADDRESS, PICKUP), "btn_pickup"))
     return _buttons(language, *choices) if choices else None

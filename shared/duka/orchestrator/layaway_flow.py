@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from duka.orchestrator import checkout_flow
 from duka.orchestrator import layaway_words as words
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.shopping import Turn
-from duka.orchestrator.state import Delivery
 from duka.orchestrator.templates import cart_lines, kes, say
 from duka.orchestrator.tools.cart import get_cart
 from duka.orders import layaway
 from duka.orders.checkout import (
     CartLine,
     CheckoutStatus,
-    DeliveryDetails,
     LayawayRequest,
-    delivery_fee,
     start_checkout,
 )
 from duka.orders.layaway_instalments import Instalment, pay_instalment
@@ -108,7 +106,7 @@ def start(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         customer_phone=deps.customer_phone,
         pay_phone=None,
         lines=[CartLine(i.product_id, i.quantity, i.size, i.color) for i in cart.items],
-        delivery=DeliveryDetails(delivery.address, delivery.area, delivery.fee_kes),
+        delivery=delivery.as_details(),
         idempotency_key=turn.message_ids[0],
         layaway_request=LayawayRequest(asked),
     )
@@ -150,11 +148,9 @@ def start(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 
 def address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """The delivery address asked for before a plan's deposit prompt."""
-    area = turn.entities.delivery_area
-    fee = delivery_fee(deps.business.get("settings") or {}, area)
-    text = turn.entities.address or turn.text.strip()
-    deps.state.delivery = Delivery(address=text, area=area, fee_kes=fee)
-    return start(deps, turn, facts)
+    deps.state.delivery = checkout_flow.place_delivery(deps, turn)
+    pending = checkout_flow.pending_fee_reply(deps, turn, facts)  # the shop sets the fee first
+    return pending or start(deps, turn, facts)
 
 
 def balance(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:

@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from duka.orchestrator import confirmation, customer_memory, layaway_words, repeat_order
+from duka.orchestrator import (
+    confirmation,
+    customer_memory,
+    layaway_words,
+    pickup_words,
+    privacy_words,
+    repeat_order,
+)
 from duka.orchestrator.intents import Classification, ClassifierContext, Intent, classify
 from duka.orchestrator.product_answers import asks_restock
 from duka.orchestrator.state import ConversationState, PendingAction
@@ -28,6 +35,7 @@ AWAITED: dict[str, set[str]] = {
     "payment_phone": {"payment_phone", "checkout"},
     "payer_confirmation": {"payer_answer", "payment_phone", "checkout"},
     "size": {"add_to_cart"},
+    pickup_words.AWAITING: set(pickup_words.INTENTS),  # the pickup points list is open
     confirmation.AWAITING: set(),  # its answers are routed to the held action itself
 }
 # Waits whose unclear answer is asked again ("ask_again") and whose "no" drops them.
@@ -106,6 +114,9 @@ def _route(text: str, has_media: bool, state: ConversationState, now: datetime) 
         has_cart=bool(state.current_cart().items),
         has_shown_items=bool(state.shown),
     )
+    privacy = privacy_words.route(text, state)  # "send me my data", "futa data yangu"
+    if privacy is not None:
+        return Routed(privacy[0], privacy[1], text)
     layaway = layaway_words.route(text, has_media, state, context)  # lipa pole pole
     if layaway is not None:
         return Routed(layaway[0], layaway[1], text)
@@ -115,6 +126,9 @@ def _route(text: str, has_media: bool, state: ConversationState, now: datetime) 
     )
     if remembered is not None:
         return Routed(remembered[0], remembered[1], text)
+    picked = pickup_words.route(text, has_media, state)  # "3", "more", "Kilimani"
+    if picked is not None:
+        return Routed(picked[0], picked[1], text)
     if awaiting == confirmation.AWAITING:
         pending = state.pending_action
         context, awaiting = replace(context, awaiting=None), None

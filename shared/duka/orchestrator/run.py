@@ -22,6 +22,9 @@ from duka.orchestrator import (
     confirmation,
     layaway_flow,
     owner_questions,
+    pickup_flow,
+    privacy_flow,
+    privacy_words,
     product_answers,
     repeat_order,
     restock_flow,
@@ -91,6 +94,10 @@ HANDLERS: dict[str, Handler] = {
     "retry_payment": tap_flow.retry_payment,
     "same_address": tap_flow.same_address,
     "pickup": tap_flow.pickup,
+    # The shop's pickup points: the list, its next page, a point chosen (pickup_flow.py).
+    "pickup_points": pickup_flow.show_points,
+    "pickup_more": pickup_flow.more_points,
+    "pickup_point": pickup_flow.choose_point,
     "other_ways_to_pay": tap_flow.other_ways_to_pay,
     "tap_stale": tap_flow.stale,
     # A pasted M-Pesa code or SMS, or a request for the Till/Paybill (till_flow.reroute).
@@ -103,6 +110,11 @@ HANDLERS: dict[str, Handler] = {
     "restock_buy": restock_flow.buy,
     # "Same as last time": the greeting's button or typed (repeat_order.py).
     "repeat_order": repeat_order.repeat,
+    # Her data: a copy, or its deletion after her yes (privacy_words.py).
+    privacy_words.EXPORT: privacy_flow.export,
+    privacy_words.DELETE: privacy_flow.ask_delete,
+    privacy_words.CONFIRMED: privacy_flow.delete_confirmed,
+    privacy_words.KEPT: privacy_flow.delete_kept,
 }
 
 
@@ -171,6 +183,9 @@ def run_turn(
         pickup = flow.pickup_offered_by(business)
         routed = route_tap(conn, str(conversation["id"]), state, tap, pickup_offered=pickup)
         till_flow.forget_till_choice(state)  # "Pay with M-Pesa" tapped: the prompt, not the Till
+        privacy_tap = privacy_words.tap_route(str(tap["payload"]), state)  # "Yes, delete"
+        if privacy_tap is not None:
+            routed = Routed(privacy_tap[0], privacy_tap[1], routed.text)
     else:
         restock = restock_words.route(text, bool(photos), state)  # "ndio" to "tell you?"
         routed = (
@@ -190,6 +205,7 @@ def run_turn(
         (business.get("settings") or {}).get("agent", {}).get("languages"),
     )
     deps = TurnDeps(conn, business, conversation, state, model, clock=clock)
+    first_reply = privacy_flow.is_first_reply(deps)  # it links the privacy notice
     language = deps.language
     turn = Turn(
         text=routed.text,
@@ -241,6 +257,7 @@ def run_turn(
     history = get_conversation_summary(deps, limit=8) if facts.use_llm else []
     memories = search_memories(deps, query=text, limit=3) if facts.use_llm and text else []
     composed = compose(deps, turn, facts, history, memories)
+    composed.text = privacy_flow.with_notice_link(deps, composed.text, first_reply)
     conversations.save_metadata(conn, deps.conversation_id, deps.state.to_metadata())
     record = {
         **composed.record,

@@ -79,8 +79,11 @@ class _Answer:
     def delivery(self) -> None:
         if self.area and delivery_zone(self.settings, self.area) != "pickup":
             fee = delivery_fee(self.settings, self.area)
-            self.fees.append(fee)
-            self._line("delivery_to", area=self.area, fee=kes(fee))
+            if fee is None:  # no zone covers it: the owner says what it costs
+                self.unknown.append("delivery_fee")
+            else:
+                self.fees.append(fee)
+                self._line("delivery_to", area=self.area, fee=kes(fee))
         else:
             fees = {z: f for z, f in delivery_fees(self.settings).items() if z != "pickup"}
             self.fees += fees.values()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 
 from duka.orchestrator.cart_model import Cart
 from duka.orchestrator.facts import ShownProduct
+from duka.orders.pricing import DeliveryDetails
 
 
 class Delivery(BaseModel):
@@ -24,6 +25,22 @@ class Delivery(BaseModel):
     address: str
     area: str | None = None
     fee_kes: int = 0
+    pickup_point_id: str | None = None  # collected at one of the shop's pickup points
+    quote_id: str | None = None  # a place no zone covers: the owner sets the fee (quotes.py)
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if not (v is None and k in _OPTIONAL_CHOICE)}
+
+    def as_details(self) -> DeliveryDetails:
+        """What checkout prices: the fee itself is read again from the database."""
+        return DeliveryDetails(
+            self.address, self.area, self.fee_kes, self.pickup_point_id, self.quote_id
+        )
+
+
+_OPTIONAL_CHOICE = frozenset({"pickup_point_id", "quote_id"})  # left out when None, as before
 
 
 class PayerQuestion(BaseModel):
@@ -60,6 +77,10 @@ class ConversationState(BaseModel):
     pending_action: PendingAction | None = None  # awaiting "action_confirmation"
     delivery: Delivery | None = None
     last_delivery: Delivery | None = None  # the previous order's, never reused silently
+    # The pickup points listed last (ids, in the order shown) and where the list starts.
+    pickup_shown: list[str] | None = None
+    pickup_offset: int | None = None
+    pickup_area: str | None = None  # the area the list was sorted for
     pay_phone: str | None = None
     order_id: str | None = None
     language: str | None = None

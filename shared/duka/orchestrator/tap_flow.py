@@ -3,6 +3,7 @@ pay, and the stale tap, which changes nothing and offers the conversation's curr
 
 from __future__ import annotations
 
+from duka.delivery.zones import shop_pickup_fee
 from duka.orchestrator import checkout_flow, customer_memory, till_flow
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts, ShownProduct
@@ -13,7 +14,6 @@ from duka.orchestrator.templates import cart_lines, product_lines, say
 from duka.orchestrator.tools.cart import get_cart, sizes_of
 from duka.orchestrator.tools.payments import check_payment_status
 from duka.orchestrator.tools.products import search_products
-from duka.orders.delivery import delivery_fee
 from duka.store import products as product_store
 
 BROWSE_LIMIT = 10  # a list picker's most rows
@@ -57,7 +57,7 @@ def same_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
 
 def pickup(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """ "Pick up at the shop" (offered only when the owner allows pickup)."""
-    fee = delivery_fee(deps.business.get("settings") or {}, PICKUP_AREA)
+    fee = shop_pickup_fee(deps.business.get("settings") or {})
     deps.state.delivery = Delivery(address=PICKUP_AREA, area=PICKUP_AREA, fee_kes=fee)
     deps.state.awaiting = None
     return checkout_flow.checkout(deps, turn, facts)

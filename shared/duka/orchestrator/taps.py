@@ -96,9 +96,28 @@ def route_tap(
             return _routed("same_address", text)
     if parsed.action == ix.ADDRESS and parts == (ix.PICKUP,) and has_cart and pickup_offered:
         return _routed("pickup", text)
+    if parsed.action == ix.ADDRESS and has_cart and parts and parts[0] in _POINT_TAPS:
+        return _pickup_tap(state, parts, text)
     if parsed.action == ix.RETRY and len(parts) == 1 and has_cart:
         if parts[0] == state.order_id and _retryable(conn, conversation_id, parts[0]):
             return _routed("retry_payment", text)
+    return _routed(STALE, text)
+
+
+_POINT_TAPS = frozenset({ix.POINTS, ix.MORE_POINTS, ix.POINT})
+
+
+def _pickup_tap(state: ConversationState, parts: tuple[str, ...], text: str) -> Routed:
+    """ "Pickup point", "More pickup points" or a point of the list shown (pickup_flow.py)."""
+    listed = state.awaiting == "pickup_point"
+    if parts == (ix.POINTS,):
+        return _routed("pickup_points", text)
+    if parts == (ix.MORE_POINTS,) and listed:
+        return _routed("pickup_more", text)
+    shown = state.pickup_shown or []
+    if len(parts) == 2 and parts[0] == ix.POINT and listed and parts[1].isdigit():
+        if 0 < int(parts[1]) <= len(shown):
+            return _routed("pickup_point", text, Entities(item_refs=(int(parts[1]),)))
     return _routed(STALE, text)
 
 

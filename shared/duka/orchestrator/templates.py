@@ -368,6 +368,53 @@ TEXT: dict[str, dict[str, str]] = {
     "btn_pay_ways": {"en": "Other ways to pay", "sw": "Njia nyingine"},
     "btn_same_address": {"en": "Same as last time", "sw": "Kama mara iliyopita"},
     "btn_pickup": {"en": "Pick up at the shop", "sw": "Nitachukua dukani"},
+    # Delivery and pickup points (duka/delivery, checkout_flow.py).
+    "btn_pickup_points": {"en": "Pickup point", "sw": "Pickup point"},
+    "btn_see_points": {"en": "Pickup points", "sw": "Pickup points"},
+    "btn_more_points": {"en": "More pickup points", "sw": "Pickup points zaidi"},
+    "ask_address_or_point": {
+        "en": "Or tap Pickup point to collect your order near you.",
+        "sw": "Au bonyeza Pickup point uchukue oda yako karibu nawe.",
+    },
+    "pickup_points_near": {
+        "en": "Pickup points nearest {area} first: tap one to choose it. In another area? Tell "
+        "me which.",
+        "sw": "Pickup points za karibu na {area} kwanza: bonyeza moja uchague. Uko eneo lingine? "
+        "Niambie ni wapi.",
+    },
+    "pickup_points_any": {
+        "en": "Our pickup points, the most used first: tap one to choose it. Tell me your area "
+        "to see the nearest.",
+        "sw": "Pickup points zetu, zinazotumika zaidi kwanza: bonyeza moja uchague. Niambie uko "
+        "eneo gani nikuonyeshe za karibu.",
+    },
+    "pickup_point_gone": {
+        "en": "That pickup point is no longer available. Please choose another.",
+        "sw": "Pickup point hiyo haipatikani tena. Tafadhali chagua nyingine.",
+    },
+    "delivery_fee_pending": {
+        "en": "Thanks! We don't have a set delivery fee for {address} yet: the shop will "
+        "confirm it and send you your total, then you can pay.",
+        "sw": "Asante! Bado hatuna bei ya delivery ya {address}: duka litathibitisha bei na "
+        "kukutumia jumla yako, kisha utalipa.",
+    },
+    "delivery_fee_waiting": {
+        "en": "The shop hasn't confirmed the delivery fee to {address} yet. You'll get your "
+        "total as soon as it does.",
+        "sw": "Duka bado halijathibitisha bei ya delivery hadi {address}. Utapata jumla yako "
+        "mara litakapothibitisha.",
+    },
+    "delivery_fee_set": {
+        "en": "Delivery to {address} is {fee}. Your total is {total}. Tap Pay with M-Pesa "
+        "below to get the M-Pesa prompt.",
+        "sw": "Delivery hadi {address} ni {fee}. Jumla yako ni {total}. Bonyeza Lipa kwa "
+        "M-Pesa hapa chini upate ombi la M-Pesa.",
+    },
+    "delivery_days": {"en": "Expected delivery: {days}.", "sw": "Muda wa delivery: {days}."},
+    "owner_fee_alert": {
+        "en": "Set a delivery fee: {phone} wants delivery to {address}. Open Orders in your "
+        "dashboard to set it.",
+    },
     # Remember the customer (customer_memory.py, repeat_order.py, orders/suggestions.py).
     "usual_size": {
         "en": "In your usual {size}? Reply yes, or pick another size.",
@@ -645,6 +692,37 @@ TEXT: dict[str, dict[str, str]] = {
         "sw": "Habari! Malipo yako ya M-Pesa ya {total} kwa {items} kwa {shop} hayakukamilika, "
         "na bidhaa zako bado ziko kwenye cart. Bonyeza Jaribu tena upate ombi jipya.",
     },
+    # Data protection (duka/orchestrator/privacy_flow.py): the notice link on a new customer's
+    # first reply, her data's download link, and deleting her data after she confirms.
+    "privacy_notice_line": {
+        "en": "How we use your data: {url}",
+        "sw": "Jinsi tunavyotumia data yako: {url}",
+    },
+    "privacy_export_link": {
+        "en": "Here is everything {shop} keeps about you (chats, orders, photo links), as JSON "
+        "or CSV: {url}\nThe link works for {days} days.",
+        "sw": "Hii ndiyo data yote {shop} inayo kukuhusu (chats, oda, picha), kama JSON au CSV: "
+        "{url}\nLink inafanya kazi kwa siku {days}.",
+    },
+    "privacy_delete_ask": {
+        "en": "Delete your data at {shop}? Your chats, photos, name and number will be erased. "
+        "Records of what you paid stay, with your number hidden. This cannot be undone.\n"
+        "Reply YES to delete or NO to keep it.",
+        "sw": "Tufute data yako kwa {shop}? Chats, picha, jina na namba yako zitafutwa. Rekodi "
+        "za malipo zinabaki, namba ikiwa imefichwa. Hii haiwezi kurudishwa.\n"
+        "Jibu NDIO kufuta au HAPANA kuiacha.",
+    },
+    "privacy_deleted": {
+        "en": "Done: your data at {shop} has been deleted. If you message us again, we start "
+        "afresh.",
+        "sw": "Tayari: data yako kwa {shop} imefutwa. Ukituandikia tena, tunaanza upya.",
+    },
+    "privacy_delete_kept": {
+        "en": "Okay, nothing was deleted. Tell me what you're looking for.",
+        "sw": "Sawa, hakuna kilichofutwa. Niambie unachotafuta.",
+    },
+    "btn_privacy_delete": {"en": "Yes, delete", "sw": "Ndio, futa"},
+    "btn_privacy_keep": {"en": "No, keep", "sw": "Hapana, acha"},
 }
 
 # What the agent says it will ask the owner about, per shop topic (shop_flow.py).
@@ -654,6 +732,7 @@ TOPIC_NAMES = {
         "directions": "directions to the shop",
         "hours": "opening hours",
         "delivery_time": "delivery times",
+        "delivery_fee": "the delivery fee there",
         "pickup": "pickup",
         "pay_on_delivery": "paying on delivery",
         "returns": "returns and exchanges",
@@ -664,6 +743,7 @@ TOPIC_NAMES = {
         "directions": "maelekezo ya kufika dukani",
         "hours": "saa za kufungua",
         "delivery_time": "muda wa delivery",
+        "delivery_fee": "bei ya delivery huko",
         "pickup": "kuchukua mwenyewe",
         "pay_on_delivery": "kulipa ukipokea mzigo",
         "returns": "kurudisha na kubadilisha",

@@ -19,21 +19,20 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from duka.orchestrator import layaway_words, shop_flow
+from duka.orchestrator import checkout_flow, layaway_words, shop_flow
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.owner_questions import flag_for_owner
 from duka.orchestrator.routing import Routed
 from duka.orchestrator.shopping import Turn
-from duka.orchestrator.state import ConversationState, Delivery
+from duka.orchestrator.state import ConversationState
 from duka.orchestrator.templates import cart_lines, kes, say
 from duka.orchestrator.tools.cart import get_cart
 from duka.orders import code_checks, code_claims, layaway, ledger, manual_pay, reservations, store
-from duka.orders.checkout import delivery_fee
 from duka.orders.code_claims import Decided, Verdict
 from duka.orders.gateway_choice import gateway_name
 from duka.orders.mpesa_sms import PastedPayment, read_pasted_payment
-from duka.orders.pricing import CartLine, DeliveryDetails
+from duka.orders.pricing import CartLine
 from duka.orders.push import account_reference
 
 _ASKS_TO_PAY_BY_HAND = re.compile(
@@ -106,12 +105,10 @@ def forget_till_choice(state: ConversationState) -> None:
 def till_address(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     """The address asked for after "pay by Till": the order is made for the Till, no prompt."""
     forget_till_choice(deps.state)
-    area = turn.entities.delivery_area
-    fee = delivery_fee(deps.business.get("settings") or {}, area)
-    address = turn.entities.address or turn.text.strip()
-    deps.state.delivery = Delivery(address=address, area=area, fee_kes=fee)
+    deps.state.delivery = checkout_flow.place_delivery(deps, turn)
     deps.state.awaiting = None
-    return pay_manually(deps, turn, facts)
+    pending = checkout_flow.pending_fee_reply(deps, turn, facts)  # the shop sets the fee first
+    return pending or pay_manually(deps, turn, facts)
 
 
 def ways_to_pay(settings: dict[str, Any], reference: str, language: str) -> str:
@@ -189,7 +186,7 @@ def _open_order(deps: TurnDeps, turn: Turn, facts: Facts) -> dict[str, Any] | No
                 conversation_id=deps.conversation_id,
                 customer_phone=deps.customer_phone,
                 lines=[CartLine(i.product_id, i.quantity, i.size, i.color) for i in cart.items],
-                delivery=DeliveryDetails(delivery.address, delivery.area, delivery.fee_kes),
+                delivery=delivery.as_details(),
                 key=key,
             )
     except reservations.SoldOut as exc:

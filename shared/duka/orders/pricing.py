@@ -12,8 +12,9 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from duka.db.pool import Connection
+from duka.delivery.fees import UnknownDeliveryFee, fee_for
 from duka.logs import log
-from duka.orders.delivery import delivery_fee, delivery_zone
+from duka.orders.delivery import delivery_zone
 from duka.orders.reservations import SoldOut
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class DeliveryDetails:
     address: str
     area: str | None
     fee_kes: int
+    pickup_point_id: str | None = None
+    quote_id: str | None = None  # the fee the owner set for a place no zone covers
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,15 @@ def price_order(
     items, unavailable = _priced_items(conn, lines)
     if unavailable:
         raise SoldOut(unavailable)
-    fee = delivery_fee(business_settings, delivery.area)
+    fee = fee_for(
+        conn,
+        business_settings,
+        area=delivery.area,
+        pickup_point_id=delivery.pickup_point_id,
+        quote_id=delivery.quote_id,
+    )
+    if fee is None:
+        raise UnknownDeliveryFee(delivery.address)
     if fee != delivery.fee_kes:
         log(
             logger,
@@ -70,6 +81,7 @@ def price_order(
             "area": delivery.area,
             "zone": delivery_zone(business_settings, delivery.area),
             "fee_kes": fee,
+            **({"pickup_point_id": delivery.pickup_point_id} if delivery.pickup_point_id else {}),
         },
     )
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.tools.registry import ToolInputInvalid, tool
-from duka.orders.checkout import CartLine, CheckoutResult, DeliveryDetails, latest_order
+from duka.orders.checkout import CartLine, CheckoutResult, latest_order
 from duka.orders.checkout import start_checkout as _start_checkout
 from duka.orders.store import current_attempt
 
@@ -39,7 +39,7 @@ def initiate_mpesa_stk(
             CartLine(i.product_id, i.quantity, i.size, i.color)
             for i in deps.state.current_cart().items
         ],
-        delivery=DeliveryDetails(delivery.address, delivery.area, delivery.fee_kes),
+        delivery=delivery.as_details(),
         idempotency_key=idempotency_key,
     )
 

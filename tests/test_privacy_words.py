@@ -1,0 +1,96 @@
+"""The privacy matcher: requests for her data or its deletion in English, Swahili and Sheng,
+and the near misses it must leave alone (data bundles, the cart). The tuning phrasings are
+here; tests/data/privacy_blind.jsonl was written before the matcher and never tuned on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from duka.orchestrator import privacy_words as pw
+from duka.orchestrator.state import ConversationState
+
+BLIND = Path(__file__).parent / "data" / "privacy_blind.jsonl"
+LABELS = {"export": pw.EXPORT, "deletion": pw.DELETE, "none": None}
+
+TUNING: list[tuple[str, str | None]] = [
+    ("I want my data", pw.EXPORT),
+    ("send me my data", pw.EXPORT),
+    ("Can I get a copy of my personal information?", pw.EXPORT),
+    ("nataka data yangu", pw.EXPORT),
+    ("nipe data yangu", pw.EXPORT),
+    ("nitumie info yangu zote", pw.EXPORT),
+    ("naomba taarifa zangu", pw.EXPORT),
+    ("show me everything you have about me", pw.EXPORT),
+    ("tuma data zangu bana", pw.EXPORT),
+    ("delete my data", pw.DELETE),
+    ("I want my data deleted", pw.DELETE),
+    ("futa data yangu", pw.DELETE),
+    ("futa taarifa zangu", pw.DELETE),
+    ("mfute namba yangu kwa system", pw.DELETE),
+    ("please remove my personal details", pw.DELETE),
+    ("ondoa info zangu zote", pw.DELETE),
+    ("forget me", pw.DELETE),
+    ("erase my chats", pw.DELETE),
+    ("delete this from my cart", None),
+    ("remove the blue one", None),
+    ("my data bundles are over", None),
+    ("data yangu imeisha, nitarudi", None),
+    ("sina bundles", None),
+    ("futa hiyo item", None),
+    ("my number is 0712345678", None),
+    ("delete my order please", None),
+    ("I want the red dress", None),
+    ("habari yako", None),
+    ("my details for delivery: Westlands", None),
+    ("send me the price list", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TUNING)
+def test_tuning_phrasings_are_read_as_written(text: str, expected: str | None) -> None:
+    assert pw.request_in(text) == expected
+
+
+def _blind() -> list[tuple[str, str | None]]:
+    rows = [json.loads(line) for line in BLIND.read_text().splitlines() if line.strip()]
+    return [(row["text"], LABELS[row["label"]]) for row in rows]
+
+
+def test_blind_phrasings_are_mostly_read_right_and_never_delete_by_mistake() -> None:
+    """Measured, not tuned on: the figure is reported in the README; a missed request falls
+    back to the owner, but a false deletion request would ask to erase a shopper's data."""
+    rows = _blind()
+    right = [text for text, label in rows if pw.request_in(text) == label]
+    false_deletions = [
+        text for text, label in rows if label != pw.DELETE and pw.request_in(text) == pw.DELETE
+    ]
+    assert len(rows) >= 40
+    assert len(right) / len(rows) >= 0.85, sorted({t for t, _ in rows} - set(right))
+    assert false_deletions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yes", pw.CONFIRMED),
+        ("ndio", pw.CONFIRMED),
+        ("yes, delete", pw.CONFIRMED),
+        ("No", pw.KEPT),
+        ("hapana", pw.KEPT),
+        ("no, keep", pw.KEPT),
+        ("do you have the red dress?", None),
+    ],
+)
+def test_the_answer_to_delete_your_data(text: str, expected: str | None) -> None:
+    asked = ConversationState(awaiting=pw.AWAITING)
+    routed = pw.route(text, asked)
+    assert (routed[0] if routed else None) == expected
+
+
+def test_a_yes_with_nothing_asked_deletes_nothing() -> None:
+    assert pw.route("yes", ConversationState()) is None
+    assert pw.tap_route(pw.TAP_DELETE, ConversationState()) is not None
+    assert pw.tap_route(pw.TAP_DELETE, ConversationState())[0] == "tap_stale"  # type: ignore[index]
