@@ -19,6 +19,7 @@ from tests.dashboard_helpers import (
     OwnerClient,
     add_conversation,
     add_order,
+    add_product,
     create_owned_boutique,
     csrf_from,
     sandbox_messages,
@@ -200,6 +201,29 @@ def test_staff_reply_in_a_chat_and_ship_an_order_and_the_log_says_so(
     ]
     assert {r["actor_phone"] for r in logged} == {staff_phone}
     assert ">Staff</span>" in audit_page and "sent a reply" in audit_page
+
+
+def test_staff_pages_show_no_button_that_would_only_answer_403(admin_db, shop, staff, owner):
+    chat = add_conversation(admin_db, shop.id, messages=[("customer", "Nataka hii")])
+    pending = add_order(
+        admin_db, shop.id, chat, lines=[(None, "Ankara Top", "S", 1, 1500)], status="pending"
+    )
+    product = add_product(admin_db, shop.id, sku="KD-1", name="Kitenge Dress")
+    owner_only = {
+        "/dashboard/orders": ["Download CSV", "Payments by day"],
+        f"/dashboard/orders/{pending}": ["Paid, record this code"],
+        "/dashboard/customers": ["Download CSV"],
+        "/dashboard/products": ["Add product", "What customers asked for"],
+        f"/dashboard/products/{product}": ["Save product", ">Archive<", ">Delete<"],
+    }
+
+    for url, buttons in owner_only.items():
+        as_staff, as_owner = staff.get(url), owner.get(url)
+        assert as_staff.status_code == 200, url
+        for button in buttons:
+            assert button in as_owner.text and button not in as_staff.text, (url, button)
+    form = staff.get(f"/dashboard/products/{product}").text
+    assert "disabled" in form and "Only the shop's owner can change products." in form
 
 
 def test_a_removed_staff_member_is_signed_out_at_their_next_click(

@@ -175,8 +175,8 @@ def _role_helpers() -> dict[str, object]:
     """For templates: show only the links the signed-in person may follow."""
     role = g.owner.role if "owner" in g else Role.OWNER
 
-    def may(endpoint: str) -> bool:
-        return may_open(role, endpoint)
+    def may(endpoint: str, method: str = "GET") -> bool:
+        return may_open(role, endpoint, method)
 
     return {"may_open": may, "home_endpoint": home_endpoint(role)}
 
