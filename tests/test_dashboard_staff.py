@@ -93,7 +93,9 @@ def staff(app: Flask, stack: dict[str, str], staff_phone: str) -> OwnerClient:
     return OwnerClient(app, stack, staff_phone)
 
 
-def test_the_owner_adds_staff_who_sign_in_to_the_chats(app, stack, admin_db, shop, owner):
+def test_the_owner_adds_staff_who_are_told_on_whatsapp_and_sign_in_to_the_chats(
+    app, stack, admin_db, shop, owner
+):
     newcomer = random_kenyan_number()
 
     added = owner.post("/dashboard/settings/staff/add", {"phone": "0" + newcomer[4:]})
@@ -105,7 +107,9 @@ def test_the_owner_adds_staff_who_sign_in_to_the_chats(app, stack, admin_db, sho
     assert added.status_code == 302
     assert f"{newcomer[:4]} {newcomer[4:7]} {newcomer[7:10]} {newcomer[10:]}" in listed
     assert "Staff" in listed and "Owner" in listed
-    assert sandbox_messages(stack, newcomer)[0]["from"] == f"whatsapp:{shop.number}"  # the code
+    invite, code = sandbox_messages(stack, newcomer)
+    assert invite["from"] == code["from"] == f"whatsapp:{shop.number}"
+    assert "You were added as staff of" in invite["body"] and "/dashboard/login" in invite["body"]
     assert signed_in.location.endswith("/dashboard/conversations")
     assert chats.status_code == 200
     assert 'class="brand" href="/dashboard/conversations"' in chats.text

@@ -1,6 +1,7 @@
 """The privacy matcher: requests for her data or its deletion in English, Swahili and Sheng,
 and the near misses it must leave alone (data bundles, the cart). The tuning phrasings are
-here; tests/data/privacy_blind.jsonl was written before the matcher and never tuned on."""
+here. tests/data/privacy_blind.jsonl was written before the matcher, and privacy_blind_2.jsonl
+by someone else after it, both never tuned on."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from duka.orchestrator import privacy_words as pw
 from duka.orchestrator.state import ConversationState
 
-BLIND = Path(__file__).parent / "data" / "privacy_blind.jsonl"
+DATA = Path(__file__).parent / "data"
+BLIND_SETS = {"privacy_blind.jsonl": 0.85, "privacy_blind_2.jsonl": 0.8}
 LABELS = {"export": pw.EXPORT, "deletion": pw.DELETE, "none": None}
 
 TUNING: list[tuple[str, str | None]] = [
@@ -54,21 +56,25 @@ def test_tuning_phrasings_are_read_as_written(text: str, expected: str | None) -
     assert pw.request_in(text) == expected
 
 
-def _blind() -> list[tuple[str, str | None]]:
-    rows = [json.loads(line) for line in BLIND.read_text().splitlines() if line.strip()]
+def _blind(name: str) -> list[tuple[str, str | None]]:
+    lines = (DATA / name).read_text().splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
     return [(row["text"], LABELS[row["label"]]) for row in rows]
 
 
-def test_blind_phrasings_are_mostly_read_right_and_never_delete_by_mistake() -> None:
+@pytest.mark.parametrize(("name", "floor"), BLIND_SETS.items())
+def test_blind_phrasings_are_mostly_read_right_and_never_delete_by_mistake(
+    name: str, floor: float
+) -> None:
     """Measured, not tuned on: the figure is reported in the README; a missed request falls
     back to the owner, but a false deletion request would ask to erase a shopper's data."""
-    rows = _blind()
+    rows = _blind(name)
     right = [text for text, label in rows if pw.request_in(text) == label]
     false_deletions = [
         text for text, label in rows if label != pw.DELETE and pw.request_in(text) == pw.DELETE
     ]
-    assert len(rows) >= 40
-    assert len(right) / len(rows) >= 0.85, sorted({t for t, _ in rows} - set(right))
+    assert len(rows) >= 30
+    assert len(right) / len(rows) >= floor, sorted({t for t, _ in rows} - set(right))
     assert false_deletions == []
 
 

@@ -39,6 +39,13 @@ locals {
     : "https://${local.function_ids["paylink_callback"]}-${data.google_project.this.number}.${var.region}.run.app"
   )
 
+  # The privacy notice and data download links sent to customers are dashboard pages.
+  dashboard_base_url = (
+    var.dashboard_base_url != ""
+    ? var.dashboard_base_url
+    : "https://${local.function_ids["dashboard"]}-${data.google_project.this.number}.${var.region}.run.app"
+  )
+
   # Twilio signs the exact URL it posts to; the webhook checks signatures against this value,
   # and the output tells the operator to paste this same URL into Twilio.
   whatsapp_webhook_url = (
@@ -52,6 +59,7 @@ locals {
     WHATSAPP_WEBHOOK_URL    = local.whatsapp_webhook_url
     GCP_PROJECT             = var.project_id
     PUBLIC_BASE_URL         = local.public_base_url
+    DASHBOARD_BASE_URL      = local.dashboard_base_url
     GEMINI_MODEL            = var.gemini_model
     PAYLINK_BASE_URL        = var.paylink_base_url
     DARAJA_BASE_URL         = var.daraja_base_url

@@ -42,6 +42,12 @@ variable "public_base_url" {
   default     = ""
 }
 
+variable "dashboard_base_url" {
+  description = "DASHBOARD_BASE_URL: public base of the dashboard (the privacy notice and data download links customers are sent). Empty means the deterministic run.app URL of the dashboard function."
+  type        = string
+  default     = ""
+}
+
 variable "gemini_model" {
   description = "GEMINI_MODEL: the Gemini model the sales agent uses."
   type        = string

@@ -20,6 +20,7 @@ Category = Literal["UTILITY", "MARKETING", "AUTHENTICATION"]
 LANGUAGES = ("en", "sw")
 SIGN_IN_CODE = "sign_in_code"
 OWNER_ALERT = "owner_alert"
+STAFF_INVITE = "staff_invite"
 SIGN_IN_CODE_MINUTES = 10
 _VARIABLE = re.compile(r"\{\{(\d+)\}\}")
 
@@ -267,6 +268,18 @@ TEMPLATES: dict[str, Template] = {
                 "Duka dashboard to reply."
             },
             samples={"1": "a customer wants to talk to a person", "2": "+254712345678"},
+            languages=("en",),
+            to_owner=True,
+        ),
+        # To a phone the owner added as staff (dashboard/staff_invite.py).
+        Template(
+            name=STAFF_INVITE,
+            category="UTILITY",
+            bodies={
+                "en": "You were added as staff of {{1}} on Duka. Sign in at {{2}} with this "
+                "WhatsApp number: a code will come here."
+            },
+            samples={"1": "Mama Mboga Boutique", "2": "https://duka.example/dashboard/login"},
             languages=("en",),
             to_owner=True,
         ),
