@@ -33,8 +33,10 @@ def phone_of(admin_db: Any, conversation_id: str) -> str:
 
 
 def audit_actions(admin_db: Any, business_id: str) -> list[tuple[str, str, str | None]]:
+    """What was done, leaving out the fixtures' own signing in."""
     rows = admin_db.execute(
-        "SELECT actor_phone, action, subject_id FROM audit_log WHERE business_id = %s ORDER BY id",
+        "SELECT actor_phone, action, subject_id FROM audit_log WHERE business_id = %s"
+        " AND action NOT LIKE 'auth.%%' ORDER BY id",
         (business_id,),
     ).fetchall()
     return [(r["actor_phone"], r["action"], r["subject_id"]) for r in rows]
@@ -176,6 +178,35 @@ def test_the_audit_log_lists_who_did_what_newest_first(owner, shop, admin_db):
     assert positions == sorted(positions)
     assert "section: profile" in page and "export: customers" in page
     assert f'href="/dashboard/conversations/{chat}"' in page
+
+
+def test_signing_in_and_out_and_the_smaller_settings_are_logged_too(
+    app, stack, owner, shop, admin_db
+):
+    chat = add_conversation(admin_db, shop.id, messages=[("customer", "Habari")])
+    dress = add_product(admin_db, shop.id, sku="AL-2", name="Ankara Dress", price=3200)
+    owner.post(f"/dashboard/conversations/{chat}/consent", {"kind": "opt_out"})
+    owner.post("/dashboard/broadcasts/limit", {"daily_limit": "1000"})
+    owner.post(f"/dashboard/layaway/products/{dress}", {"layaway": "no"})
+    owner.post(f"/dashboard/conversations/{chat}/retry")
+    page = owner.get("/dashboard/audit").text
+    owner.post("/dashboard/logout")
+
+    rows = admin_db.execute(
+        "SELECT action, details FROM audit_log WHERE business_id = %s ORDER BY id", (shop.id,)
+    ).fetchall()
+    assert [r["action"] for r in rows] == [
+        "auth.signed_in",
+        "customer.consent",
+        "settings.saved",
+        "product.layaway",
+        "chat.send_again",
+        "auth.signed_out",
+    ]
+    assert rows[2]["details"] == {"section": "daily limit", "limit": "1000"}
+    assert rows[3]["details"] == {"allowed": False}
+    for said in ("signed in", "recorded a customer", "lipa pole pole", "pressed Send again"):
+        assert said in page
 
 
 def test_product_and_order_changes_are_logged_once_each(owner, shop, admin_db):

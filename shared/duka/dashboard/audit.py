@@ -7,24 +7,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from psycopg.types.json import Jsonb
 
-from duka.dashboard.auth import current_owner
 from duka.db.pool import Connection
 
 
 def record(
     conn: Connection, action: str, subject_type: str, subject_id: object, **details: Any
 ) -> None:
-    """Append an entry for the signed-in owner (the actor) in her boutique; details that are
+    """Append an entry for whoever is signed in (the actor) in their boutique; details that are
     None are left out."""
-    owner = current_owner()
+    append(conn, g.owner.business_id, g.owner.phone, action, subject_type, subject_id, **details)
+
+
+def append(
+    conn: Connection,
+    business_id: str,
+    actor_phone: str,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    **details: Any,
+) -> None:
+    """An entry for `actor_phone`: for signing in, before anyone is signed in."""
     conn.execute(
         "INSERT INTO audit_log (business_id, actor_phone, action, subject_type, subject_id,"
         " details) VALUES (%s, %s, %s, %s, %s, %s)",
         (
-            owner.business_id,
-            owner.phone,
+            business_id,
+            actor_phone,
             action,
             subject_type,
             None if subject_id is None else str(subject_id),

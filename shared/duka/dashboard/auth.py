@@ -21,7 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from duka.dashboard import codes
+from duka.dashboard import audit, codes
 from duka.dashboard.client_ip import client_ip
 from duka.dashboard.csrf import rotate_csrf_token
 from duka.dashboard.owners import member_role, owned_businesses
@@ -75,6 +75,8 @@ def _sign_in(phone: str, business_id: str) -> Response:
     rotate_csrf_token()
     with tenant_transaction(business_id) as conn:
         role = member_role(conn, phone)
+        if role is not None:
+            audit.append(conn, business_id, phone, "auth.signed_in", "session", None)
     # Only a removal in the last instant leaves no role: the guard then signs them out.
     return redirect(url_for(home_endpoint(role) if role else "auth.login"))
 
@@ -132,6 +134,8 @@ def choose() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    with owner_transaction() as conn:
+        audit.record(conn, "auth.signed_out", "session", None)
     session.clear()  # the session store revokes the server-side row
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
@@ -141,6 +145,8 @@ def logout() -> Response:
 def logout_everywhere() -> Response:
     """End every session of this phone: other browsers, lost phones, forgotten computers."""
     assert isinstance(session, ServerSession)
+    with owner_transaction() as conn:
+        audit.record(conn, "auth.signed_out_everywhere", "session", None)
     ended = revoke_everywhere(session)
     flash(f"You are signed out everywhere ({ended} session{'s' if ended != 1 else ''}).")
     return redirect(url_for("auth.login"))

@@ -49,6 +49,7 @@ def save_limit() -> ResponseReturnValue:
         return redirect(url_for(".index"))
     with owner_transaction() as conn:
         limits.set_daily_limit(conn, current_owner().business_id, int(raw))
+        audit.record(conn, "settings.saved", "settings", None, section="daily limit", limit=raw)
     flash(f"Daily limit saved: {int(raw):,} customers per 24 hours.")
     return redirect(url_for(".index"))
 

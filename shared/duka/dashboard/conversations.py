@@ -184,6 +184,7 @@ def record_consent(conversation_id: UUID) -> Response:
             kind=kind,
             source="dashboard",
         )
+        audit.record(conn, "customer.consent", "conversation", conversation_id, kind=kind)
     flash(CONSENT_RECORDED[kind])
     return redirect(url_for(".thread", conversation_id=conversation_id))
 
@@ -194,6 +195,7 @@ def retry(conversation_id: UUID) -> Response:
     owner = current_owner()
     with owner_transaction() as conn:
         _conversation(conn, conversation_id)
+        audit.record(conn, "chat.send_again", "conversation", conversation_id)
     _deliver(owner.business_id, str(conversation_id))
     return redirect(url_for(".thread", conversation_id=conversation_id))
 

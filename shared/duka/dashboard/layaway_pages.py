@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.layaway_form import POLICY_LABELS, parse_layaway
 from duka.orders.layaway import POLICIES
@@ -33,6 +34,7 @@ def save_settings() -> Response:
         businesses.replace_settings_section(
             conn, current_owner().business_id, "layaway", parsed.values
         )
+        audit.record(conn, "settings.saved", "settings", None, section="layaway")
     return redirect(url_for("settings.page", saved="layaway") + "#layaway")
 
 
@@ -56,6 +58,7 @@ def decide_deposit(order_id: UUID) -> Response:
             "UPDATE orders SET layaway_decision = %s, layaway_decided_at = now() WHERE id = %s",
             (decision, order_id),
         )
+        audit.record(conn, "order.deposit_decided", "order", order_id, decision=decision)
     flash(f"Deposit recorded: {POLICY_LABELS[decision].lower()}.")
     return redirect(url_for("orders.detail", order_id=order_id))
 
@@ -68,6 +71,8 @@ def product_layaway(product_id: UUID) -> Response:
         row = conn.execute(
             "UPDATE products SET layaway = %s WHERE id = %s RETURNING name", (allowed, product_id)
         ).fetchone()
+        if row is not None:
+            audit.record(conn, "product.layaway", "product", product_id, allowed=allowed)
     if row is None:
         abort(404)
     state = "may be paid pole pole" if allowed else "must be paid in full"

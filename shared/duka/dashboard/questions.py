@@ -7,6 +7,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from duka.dashboard import audit
 from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.owner_answers import AnswerInvalid, answer_question
 from duka.dashboard.send_pending import send_pending_or_flash
@@ -34,6 +35,14 @@ def answer(question_id: UUID) -> Response:
                 owner.phone,
                 save=request.form.get("save") == "yes",
             )
+            if answered is not None:
+                audit.record(
+                    conn,
+                    "question.answered",
+                    "conversation",
+                    answered.conversation_id,
+                    saved_for_next_time=answered.saved_pair,
+                )
     except AnswerInvalid as exc:
         flash(str(exc), "error")
         return _back(request.form.get("conversation_id"))
