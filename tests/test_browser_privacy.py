@@ -1,8 +1,9 @@
 """Data protection in real headless Chromium at phone size: a customer opens the shop's privacy
 notice; the owner sets the retention and edits the notice in Settings; downloads a customer's
 data and deletes it from her page, and finds both under Customers → Data requests.
-Screenshots (docs/screenshots/ when DUKA_SCREENSHOTS_DIR is set): phone-privacy-notice.png,
-phone-privacy-settings.png, phone-data-requests.png.
+A customer opens the download link the agent sent her. Screenshots (docs/screenshots/ when
+DUKA_SCREENSHOTS_DIR is set): phone-privacy-notice.png, phone-privacy-settings.png,
+phone-data-requests.png, phone-my-data.png.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from duka.privacy import requests
 from tests.dashboard_helpers import OwnedBoutique, add_conversation, create_owned_boutique
 from tests.test_dashboard_browser import (
     CHROMIUM,
@@ -119,3 +121,39 @@ def test_the_owner_downloads_and_deletes_her_data_and_sees_both_requests(
     page.get_by_role("link", name="Data requests").click()
     expect(entries).to_have_count(3)
     expect(page.get_by_text("Wairimu Njoroge")).to_have_count(0)
+
+
+def test_a_customer_downloads_her_data_from_the_link_she_was_sent(
+    browser, stack, admin, shop, shots
+):
+    chat = add_conversation(
+        admin, shop.id, name="Akinyi Odhiambo", messages=[("customer", "Nitumie data yangu")]
+    )
+    phone = admin.execute(
+        "SELECT customer_phone FROM conversations WHERE id = %s", (chat,)
+    ).fetchone()["customer_phone"]
+    request_id = requests.log_request(
+        admin,
+        business_id=shop.id,
+        kind="export",
+        channel="chat",
+        conversation_id=chat,
+        phone=phone,
+        handled_by=requests.AGENT,
+        completed=True,
+    )
+    token = requests.issue_download_token(admin, request_id)
+    context = browser.new_context(accept_downloads=True, **VIEWPORTS["phone"])
+    visitor = context.new_page()  # the customer, from WhatsApp: nobody signed in
+    visitor.goto(dashboard_url(stack, f"my-data?shop={shop.id}&token={token}"))
+
+    expect(visitor.get_by_role("heading", name="Your data at Nyota Boutique")).to_be_visible()
+    shoot(visitor, shots, "phone", "my-data")
+    with visitor.expect_download() as download:
+        visitor.get_by_role("link", name="Download JSON").click()
+    data = json.loads(Path(download.value.path()).read_text())
+    assert data["customer"]["name"] == "Akinyi Odhiambo"
+    assert "Nitumie data yangu" in [m["text"] for m in data["messages"]]
+    visitor.goto(dashboard_url(stack, f"my-data?shop={shop.id}&token={token[:-2]}xx"))
+    expect(visitor.get_by_role("heading", name="Your data at Nyota Boutique")).to_have_count(0)
+    context.close()
