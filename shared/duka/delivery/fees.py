@@ -9,10 +9,11 @@ from typing import Any
 from duka.db.pool import Connection
 from duka.delivery import quotes
 from duka.delivery.pickup_points import get_point
+from duka.errors import Rejected
 from duka.orders.delivery import delivery_fee
 
 
-class UnknownDeliveryFee(Exception):
+class UnknownDeliveryFee(Rejected):
     """No fee is known for where the order goes (the owner has not set it, or the pickup point
     was removed): no payment can be asked for."""
 
