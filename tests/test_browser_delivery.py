@@ -74,6 +74,7 @@ def test_the_owner_adds_a_delivery_zone(page, stack, shop, admin, shots):
     last.get_by_label("Areas, separated by commas").fill("Mtwapa, Watamu")
     last.get_by_label("Fee (KES)").fill("600")
     last.get_by_label("Days").fill("2-3")
+    last.get_by_label("Pay on delivery").select_option("yes")
     card.get_by_role("button", name="Save delivery zones").click()
 
     expect(page.locator("#delivery")).to_contain_text("Saved")
@@ -86,7 +87,11 @@ def test_the_owner_adds_a_delivery_zone(page, stack, shop, admin, shots):
         "areas": ["Mtwapa", "Watamu"],
         "fee_kes": 600,
         "days": "2-3",
+        "pay_on_delivery": True,
     }
+    row = zones.filter(has=page.locator("input[value='Coast']"))
+    chosen = row.get_by_label("Pay on delivery")
+    expect(chosen).to_have_value("yes")  # the saved zone shows its choice again
 
 
 def test_the_owner_imports_pickup_points_and_sees_the_bad_row(page, stack, shots):

@@ -127,6 +127,8 @@ POST_ROUTES = [
     ("/dashboard/settings/answers/{pair}", {"question": "Hijacked?", "answer_en": "Hijacked"}),
     ("/dashboard/settings/answers/{pair}/delete", {}),
     ("/dashboard/orders/{order}/payment", {"code": "QFT4ABCDE1", "amount": "100"}),
+    ("/dashboard/orders/{order}/cash", {}),
+    ("/dashboard/orders/{order}/cancel-on-delivery", {}),
     ("/dashboard/orders/{order}/refund", {"amount": "100", "method": "by_hand", "reason": "x"}),
     ("/dashboard/orders/{order}/goods-back", {}),
     ("/dashboard/layaway/orders/{order}/deposit", {"decision": "refund"}),

@@ -33,6 +33,8 @@ OWNER_ONLY = {
     "payments.report",
     "refunds.refund",
     "orders.record_payment",
+    "orders.record_cash",
+    "orders.cancel_on_delivery",
     "orders.decide",
     "settings.page",
     "settings.save",

@@ -159,3 +159,74 @@ def test_dispatch_sends_the_courier_and_tracking_link_to_the_customer(owner, sho
     assert "WF123" in str(notice["metadata"]["template"])  # after 24 hours, the template has it
     page = owner.get(f"/dashboard/orders/{order}").text
     assert "Track the parcel" in page
+
+
+def _saved_zones(admin_db: Any, business_id: str) -> list[dict[str, Any]]:
+    row = admin_db.execute(
+        "SELECT settings->'delivery'->'zones' AS zones FROM businesses WHERE id = %s",
+        (business_id,),
+    ).fetchone()
+    return list(row["zones"] or [])
+
+
+def test_each_zone_saves_its_own_pay_on_delivery_choice_and_shows_it_again(owner, shop, admin_db):
+    page = owner.get("/dashboard/settings").text
+    assert page.count('name="zone_pod"') == page.count('name="zone_name"')  # a choice per row
+
+    response = owner.post(
+        "/dashboard/settings/delivery",
+        {
+            "zone_name": ["Nairobi", "Coast", ""],
+            "zone_areas": ["Westlands, Kilimani", "Nyali", ""],
+            "zone_fee": ["300", "600", ""],
+            "zone_days": ["same day", "2-3", ""],
+            "zone_pod": ["yes", "no", "yes"],  # the empty last row's choice is ignored
+        },
+    )
+
+    assert response.status_code == 302
+    zones = _saved_zones(admin_db, shop.id)
+    assert [(z["name"], z["pay_on_delivery"]) for z in zones] == [
+        ("Nairobi", True),
+        ("Coast", False),
+    ]
+    shown = owner.get("/dashboard/settings").text
+    nairobi = shown[shown.index('value="Nairobi"') : shown.index('value="Coast"')]
+    assert '<option value="yes" selected>' in nairobi
+    coast = shown[shown.index('value="Coast"') :]
+    assert '<option value="no" selected>' in coast
+
+
+def test_a_pay_on_delivery_choice_that_is_not_yes_or_no_is_refused(owner, shop, admin_db):
+    response = owner.post(
+        "/dashboard/settings/delivery",
+        {
+            "zone_name": ["Nairobi"],
+            "zone_areas": ["Westlands"],
+            "zone_fee": ["300"],
+            "zone_days": [""],
+            "zone_pod": ["maybe"],
+        },
+    )
+
+    assert response.status_code == 422
+    assert "Choose whether Nairobi takes pay on delivery: yes or no." in response.text
+    assert _saved_zones(admin_db, shop.id) == []
+
+
+def test_zones_saved_without_the_choice_keep_the_shop_wide_answer(owner, shop, admin_db):
+    owner.post("/dashboard/settings/shop", {"pay_on_delivery": "yes"})
+    owner.post(
+        "/dashboard/settings/delivery",
+        {
+            "zone_name": ["Nairobi"],
+            "zone_areas": ["Westlands"],
+            "zone_fee": ["300"],
+            "zone_days": [""],
+        },
+    )
+
+    assert "pay_on_delivery" not in _saved_zones(admin_db, shop.id)[0]
+    page = owner.get("/dashboard/settings").text
+    nairobi = page[page.index('value="Nairobi"') :]
+    assert '<option value="yes" selected>' in nairobi  # inherited from the shop's yes

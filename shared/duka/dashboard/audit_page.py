@@ -21,6 +21,7 @@ ACTIONS = {
     "order.flag_decided": "decided a flagged order",
     "order.payment_recorded": "recorded a payment by hand",
     "order.cash_recorded": "recorded cash collected on delivery",
+    "order.pod_cancelled": "cancelled an unpaid pay-on-delivery order",
     "order.refund": "refunded",
     "order.goods_back": "recorded goods returned",
     "settings.saved": "saved settings",

@@ -3,8 +3,8 @@
 `settings["agent"]` = {"tone", "greeting", "languages", "sign_off"} is read by the agent;
 `settings["payment"]` = {"gateway", "own_credentials"}: whether the boutique collects into its own
 account, whose keys an operator keeps in the secret named after the business (never typed here);
-`settings["delivery"]["zones"]` = [{name, areas, fee_kes, days}] prices delivery
-(duka/delivery/zones.py);
+`settings["delivery"]["zones"]` = [{name, areas, fee_kes, days, pay_on_delivery}] prices
+delivery and says where the customer may pay when the parcel arrives (duka/delivery/zones.py);
 `settings["shop"]` holds what the agent answers about the shop (orchestrator/shop_flow.py):
 directions, delivery_times, pickup / pay_on_delivery (true, false or null = not said),
 pickup_where, returns, till, paybill, paybill_account, pochi.
@@ -80,19 +80,23 @@ def parse_payment(form: MultiDict[str, str]) -> Section:
 
 
 def parse_delivery(form: MultiDict[str, str]) -> Section:
-    """The zones form: a row per zone (name, areas separated by commas, fee, days); a row with
-    every field empty is left out, and an area may belong to one zone only."""
+    """The zones form: a row per zone (name, areas separated by commas, fee, days, whether it
+    takes pay on delivery); a row with every field empty is left out, and an area may belong to
+    one zone only. A form without the pay-on-delivery choices keeps each zone's shop-wide one."""
     section = Section()
-    zones: list[Zone] = []
+    zones: list[dict[str, Any]] = []
     owner: dict[str, str] = {}
+    names = form.getlist("zone_name")
+    choices = form.getlist("zone_pod")
     rows = zip(
-        form.getlist("zone_name"),
+        names,
         form.getlist("zone_areas"),
         form.getlist("zone_fee"),
         form.getlist("zone_days"),
+        choices + [""] * (len(names) - len(choices)),
         strict=False,
     )
-    for raw_name, raw_areas, raw_fee, raw_days in rows:
+    for raw_name, raw_areas, raw_fee, raw_days, raw_pod in rows:
         name = " ".join(raw_name.split())[:60]
         areas = tuple(dict.fromkeys(" ".join(a.split())[:60] for a in raw_areas.split(",")))
         areas = tuple(a for a in areas if a)
@@ -105,12 +109,20 @@ def parse_delivery(form: MultiDict[str, str]) -> Section:
         if not fee.isdigit():
             section.errors["zones"] = f"The fee for {name} must be a whole number of shillings."
             continue
+        if raw_pod not in ("", "yes", "no"):
+            section.errors["zones"] = f"Choose whether {name} takes pay on delivery: yes or no."
+            continue
         for area in (name, *areas):
             other = owner.setdefault(key_of(area), name)
             if other != name:
                 section.errors["zones"] = f"{area} is in both {other} and {name}: keep it in one."
-        zones.append(Zone(name, areas, int(fee), " ".join(raw_days.split())[:40]))
-    section.values = {"zones": [zone.to_settings() for zone in zones]}
+        saved = Zone(name, areas, int(fee), " ".join(raw_days.split())[:40]).to_settings()
+        if raw_pod:
+            saved["pay_on_delivery"] = raw_pod == "yes"
+        else:  # not on the form: the zone keeps taking the shop-wide answer
+            del saved["pay_on_delivery"]
+        zones.append(saved)
+    section.values = {"zones": zones}
     return section
 
 

@@ -64,7 +64,7 @@ def customer(conn: Connection, conversation_id: UUID) -> dict[str, Any] | None:
 
 def purchase_history(conn: Connection, phone: str) -> list[dict[str, Any]]:
     return conn.execute(
-        "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status,"
+        "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.pay_on_delivery,"
         " COALESCE(json_agg(json_build_object('name', i.name, 'size', i.size, 'color', i.color,"
         " 'quantity', i.quantity) ORDER BY i.name) FILTER (WHERE i.id IS NOT NULL), '[]')"
         " AS lines FROM orders o LEFT JOIN order_items i ON i.order_id = o.id"

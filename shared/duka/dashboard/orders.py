@@ -18,8 +18,8 @@ from duka.dashboard.refunds import refund_panel
 from duka.dashboard.send_pending import send_pending_or_flash
 from duka.db.pool import Connection
 from duka.delivery import quotes
-from duka.orders import ledger
-from duka.orders.owner_payments import NotConfirmable, confirm_payment
+from duka.orders import ledger, manual_pay
+from duka.orders.owner_payments import NotConfirmable, confirm_cash, confirm_payment
 from duka.orders.payment_events import publish
 from duka.orders.resolution import Decision, NotDecidable, decide_flagged
 
@@ -86,7 +86,7 @@ def list_orders(conn: Connection, filters: OrderFilters, page: int) -> list[dict
     return conn.execute(
         "SELECT o.id, o.created_at, o.amount, o.status, o.fulfillment_status, o.customer_phone,"
         " o.mpesa_reference, o.transaction_id, o.flagged, o.flag_reason, o.flag_resolution,"
-        " c.customer_name,"
+        " o.pay_on_delivery, c.customer_name,"
         " (SELECT COALESCE(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id) AS units"
         " FROM orders o LEFT JOIN conversations c ON c.id = o.conversation_id"
         f" WHERE {where} ORDER BY o.created_at DESC LIMIT %s OFFSET %s",
@@ -247,6 +247,51 @@ def record_payment(order_id: UUID) -> Response:
             f" KES {confirmed.total:,.0f} received, KES {confirmed.balance:,.0f} still due."
             + (" The customer is told the balance on WhatsApp." if confirmed.queued else "")
         )
+    return redirect(url_for(".detail", order_id=order_id))
+
+
+@bp.route("/<uuid:order_id>/cash", methods=["POST"])
+def record_cash(order_id: UUID) -> Response:
+    """The rider collected the cash for a pay-on-delivery order: its balance, recorded."""
+    owner = current_owner()
+    try:
+        with owner_transaction() as conn:
+            confirmed = confirm_cash(conn, owner.business_id, str(order_id))
+            if confirmed is not None:
+                audit.record(
+                    conn,
+                    "order.cash_recorded",
+                    "order",
+                    order_id,
+                    receipt=confirmed.receipt,
+                    amount=str(confirmed.received),
+                )
+    except NotConfirmable as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", order_id=order_id))
+    if confirmed is None:
+        abort(404)
+    publish(confirmed.queued)  # process_payment tells the customer, once
+    flash(
+        f"Cash of KES {confirmed.total:,.0f} recorded: the order is paid."
+        " The customer is told on WhatsApp."
+    )
+    return redirect(url_for(".detail", order_id=order_id))
+
+
+@bp.route("/<uuid:order_id>/cancel-on-delivery", methods=["POST"])
+def cancel_on_delivery(order_id: UUID) -> Response:
+    """Not paid on delivery after all (refused at the door): cancelled, its stock released."""
+    with owner_transaction() as conn:
+        if conn.execute("SELECT 1 FROM orders WHERE id = %s", (order_id,)).fetchone() is None:
+            abort(404)
+        cancelled = manual_pay.cancel_on_delivery(conn, str(order_id))
+        if cancelled:
+            audit.record(conn, "order.pod_cancelled", "order", order_id)
+    if cancelled:
+        flash("Order cancelled and its items put back on the shelf.")
+    else:
+        flash("Only an unpaid pay-on-delivery order can be cancelled here.", "error")
     return redirect(url_for(".detail", order_id=order_id))
 
 

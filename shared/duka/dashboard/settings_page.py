@@ -16,7 +16,7 @@ from duka.dashboard.auth import current_owner, owner_transaction
 from duka.dashboard.shop_answer_form import parse_shop_answer
 from duka.db.pool import Connection
 from duka.delivery.pickup_points import all_points
-from duka.delivery.zones import zones_of
+from duka.delivery.zones import shop_pay_on_delivery, zones_of
 from duka.store import businesses, shop_knowledge
 
 bp = Blueprint("settings", __name__, url_prefix="/dashboard/settings")
@@ -68,6 +68,7 @@ def _page(
         languages=forms.LANGUAGES,
         gateways=forms.GATEWAYS,
         delivery_zones=zones_of(settings),
+        pay_on_delivery_default=shop_pay_on_delivery(settings),
         pickup_point_count=len(all_points(conn)),
         credentials=forms.credentials_status(
             str(business["id"]), settings.get("payment") or {}, last_attempt

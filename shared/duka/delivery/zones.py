@@ -1,10 +1,15 @@
 """Delivery zones: named groups of areas with one fee and the days delivery takes.
 
-They live in `settings["delivery"]["zones"]` as [{"name", "areas", "fee_kes", "days"}]. A
+They live in `settings["delivery"]["zones"]` as [{"name", "areas", "fee_kes", "days",
+"pay_on_delivery"}]. A
 boutique that has not saved zones yet keeps its older settings (`fees`: zone or area -> KES,
 `areas`: area -> zone, over the Nairobi defaults), read here as zones, so it keeps charging what
 it charged; saving the zones form writes them out. A place no zone covers has no fee: the owner
 sets it (duka/delivery/quotes.py); there is no silent catch-all zone.
+
+Whether a zone takes pay on delivery is the owner's choice per zone; a zone saved before that
+choice existed, and every legacy zone, takes the shop-wide answer (`settings["shop"]
+["pay_on_delivery"]`, "not said" read as no), so nothing changes until the owner chooses.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class Zone:
     areas: tuple[str, ...]
     fee_kes: int
     days: str = ""  # as the owner says it: "same day", "1-2"
+    pay_on_delivery: bool = False  # the customer may pay when the parcel arrives
 
     def covers(self, area: str) -> bool:
         key = key_of(area)
@@ -62,6 +68,7 @@ class Zone:
             "areas": list(self.areas),
             "fee_kes": self.fee_kes,
             "days": self.days,
+            "pay_on_delivery": self.pay_on_delivery,
         }
 
 
@@ -72,6 +79,7 @@ def _config(settings: Mapping[str, Any]) -> Mapping[str, Any]:
 def zones_of(settings: Mapping[str, Any]) -> list[Zone]:
     """The boutique's zones: saved ones, else its older fee settings read as zones."""
     config = _config(settings)
+    shop_wide = shop_pay_on_delivery(settings)
     if "zones" in config:
         return [
             Zone(
@@ -79,13 +87,30 @@ def zones_of(settings: Mapping[str, Any]) -> list[Zone]:
                 areas=tuple(str(a) for a in z.get("areas") or ()),
                 fee_kes=int(z["fee_kes"]),
                 days=str(z.get("days") or ""),
+                pay_on_delivery=bool(z.get("pay_on_delivery", shop_wide)),
             )
             for z in config["zones"]
         ]
-    return _legacy_zones(config)
+    return _legacy_zones(config, shop_wide)
 
 
-def _legacy_zones(config: Mapping[str, Any]) -> list[Zone]:
+def shop_pay_on_delivery(settings: Mapping[str, Any]) -> bool:
+    """The shop-wide answer zones inherit until the owner chooses per zone."""
+    return bool((settings.get("shop") or {}).get("pay_on_delivery"))
+
+
+def zones_decide_pay_on_delivery(settings: Mapping[str, Any]) -> bool:
+    """Whether the owner chose pay on delivery per zone (saved zones that say it)."""
+    saved = _config(settings).get("zones") or []
+    return any("pay_on_delivery" in zone for zone in saved)
+
+
+def any_zone_allows(settings: Mapping[str, Any]) -> bool:
+    """Whether pay on delivery is possible anywhere the boutique delivers."""
+    return any(zone.pay_on_delivery for zone in zones_of(settings))
+
+
+def _legacy_zones(config: Mapping[str, Any], pay_on_delivery: bool) -> list[Zone]:
     fees = {**DEFAULT_FEES, **{key_of(k): int(v) for k, v in (config.get("fees") or {}).items()}}
     typed = {str(k): key_of(str(v)) for k, v in (config.get("areas") or {}).items()}
     areas = {key_of(k): (k, zone) for k, zone in {**DEFAULT_AREAS, **typed}.items()}
@@ -99,6 +124,7 @@ def _legacy_zones(config: Mapping[str, Any]) -> list[Zone]:
             name="CBD" if zone == "cbd" else zone.title(),
             areas=tuple(members.get(zone, ())),
             fee_kes=fee,
+            pay_on_delivery=pay_on_delivery,
         )
         for zone, fee in fees.items()
         if zone != PICKUP

@@ -25,6 +25,7 @@ from duka.orchestrator.state import Delivery
 from duka.orchestrator.templates import PAYMENT_WORDS, cart_lines, kes, lang_key, say
 from duka.orchestrator.tools.cart import get_cart
 from duka.orchestrator.tools.payments import check_payment_status, initiate_mpesa_stk
+from duka.orders import store
 from duka.orders.checkout import CheckoutStatus, delivery_fee, is_own_number
 from duka.orders.resend import Verdict, check_open_attempt
 from duka.payments.daraja import NAIROBI
@@ -42,6 +43,11 @@ def checkout(
     cart = get_cart(deps)
     if not cart.items:
         facts.draft = say("cart_empty", turn.language)
+        return facts
+    on_delivery = store.pending_order(deps.conn, deps.conversation_id)
+    if on_delivery is not None and on_delivery["pay_on_delivery"]:  # paid when it arrives
+        facts.allow(Decimal(on_delivery["amount"]))
+        facts.draft = say("pod_waiting", turn.language, total=kes(on_delivery["amount"]))
         return facts
     if turn.entities.phone:
         deps.state.pay_phone = turn.entities.phone
@@ -87,7 +93,7 @@ def checkout(
             total=kes(result.amount_kes),
             fee=kes(fee),
             phone=local_format(pay_phone or deps.customer_phone),
-        ) + _expected_days(deps, delivery, turn.language)
+        ) + expected_days(deps, delivery, turn.language)
     elif status is CheckoutStatus.SOLD_OUT:
         remaining = Cart(items=[i for i in cart.items if i.name not in result.sold_out])
         deps.state.cart = remaining
@@ -174,7 +180,7 @@ def place_delivery(deps: TurnDeps, turn: Turn) -> Delivery:
     return Delivery(address=address, area=area, quote_id=quote)
 
 
-def _expected_days(deps: TurnDeps, delivery: Delivery, language: str) -> str:
+def expected_days(deps: TurnDeps, delivery: Delivery, language: str) -> str:
     """ "Expected delivery: same day.", from the zone's days, when the owner gave them."""
     if delivery.pickup_point_id or delivery.quote_id:
         return ""
@@ -314,6 +320,8 @@ def payment_status(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
     if status == "paid":
         receipt = order.get("receipt") or "-"
         facts.draft = say("payment_paid", turn.language, total=kes(amount), receipt=receipt)
+    elif status == "pending" and order.get("pay_on_delivery"):  # no prompt: the rider collects
+        facts.draft = say("pod_waiting", turn.language, total=kes(amount))
     elif status == "pending" and not order["flagged"]:
         return resend_or_wait(deps, turn, facts, order)
     elif status == "pending":

@@ -23,6 +23,7 @@ from duka.orchestrator import (
     layaway_flow,
     owner_questions,
     pickup_flow,
+    pod_flow,
     privacy_flow,
     privacy_words,
     product_answers,
@@ -104,6 +105,9 @@ HANDLERS: dict[str, Handler] = {
     "paste_code": till_flow.paste_code,
     "pay_manually": till_flow.pay_manually,
     "till_address": till_flow.till_address,
+    # Pay on delivery, where the owner's zone allows it (pod_flow.reroute).
+    "pay_on_delivery": pod_flow.pay_on_delivery,
+    "pod_address": pod_flow.pod_address,
     # Back-in-stock: the offer's yes/no or button, the alert's "Buy now" (restock_words.py).
     "restock_subscribe": restock_flow.subscribe,
     "restock_declined": restock_flow.declined,
@@ -183,6 +187,7 @@ def run_turn(
         pickup = flow.pickup_offered_by(business)
         routed = route_tap(conn, str(conversation["id"]), state, tap, pickup_offered=pickup)
         till_flow.forget_till_choice(state)  # "Pay with M-Pesa" tapped: the prompt, not the Till
+        pod_flow.forget_choice(state)
         privacy_tap = privacy_words.tap_route(str(tap["payload"]), state)  # "Yes, delete"
         if privacy_tap is not None:
             routed = Routed(privacy_tap[0], privacy_tap[1], routed.text)
@@ -195,6 +200,7 @@ def run_turn(
         )
         # A pasted M-Pesa code or SMS, or "nipe till number": our own matcher, not the model.
         routed = till_flow.reroute(routed, text, business, state)
+        routed = pod_flow.reroute(routed, text, business, state)  # "nitalipa nikipokea"
     classification = routed.classification
     # A tap's title, or a pasted M-Pesa SMS (Safaricom's words), is not her own: the
     # conversation keeps its language.

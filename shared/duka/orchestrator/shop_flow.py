@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from duka.delivery.zones import any_zone_allows, zones_decide_pay_on_delivery, zones_of
 from duka.orchestrator.deps import TurnDeps
 from duka.orchestrator.entities import normalize
 from duka.orchestrator.facts import Facts
 from duka.orchestrator.owner_questions import ask_owner, flag_for_owner, saved_answer
+from duka.orchestrator.pod_words import says_pay_on_delivery
 from duka.orchestrator.shop_topics import asked_topics, asks_delivery_time, asks_directions
 from duka.orchestrator.shopping import Turn
 from duka.orchestrator.templates import TOPIC_NAMES, kes, lang_key, say
@@ -108,6 +110,16 @@ class _Answer:
         self._line("pickup_yes", where=f"{lead}{where}" if where else "")
 
     def pay_on_delivery(self) -> None:
+        if zones_decide_pay_on_delivery(self.settings):  # the owner chose per zone
+            zones = zones_of(self.settings)
+            names = [zone.name for zone in zones if zone.pay_on_delivery]
+            if not names:
+                self._line("pod_no")
+            elif len(names) == len(zones):
+                self._line("pod_everywhere")
+            else:
+                self._line("pod_some_zones", zones=", ".join(names))
+            return
         allowed = self.shop.get("pay_on_delivery")
         if allowed is None:
             self.unknown.append("pay_on_delivery")
@@ -158,8 +170,14 @@ def shop_question(deps: TurnDeps, turn: Turn, facts: Facts) -> Facts:
         "payment_methods": answer.payment_methods,
     }
     topics = asked_topics(answer.text)
+    if "pay_on_delivery" not in topics and says_pay_on_delivery(turn.text):
+        topics.append("pay_on_delivery")  # the chat's own matcher reads more spellings
     for topic in topics:
         answerers[topic]()
+    cart = deps.state.current_cart()
+    settings = deps.business.get("settings") or {}
+    if "pay_on_delivery" in topics and cart.items and any_zone_allows(settings):
+        answer.lines.append(say("pod_how_to_choose", turn.language))
     if not topics:
         answer.unknown.append("question")
     saved = saved_answer(deps, turn.text, turn.language)

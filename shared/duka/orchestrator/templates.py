@@ -231,6 +231,55 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "We don't do pay on delivery: you pay with M-Pesa before we send your order.",
         "sw": "Hatuna malipo wakati wa kupokea: unalipa kwa M-Pesa kabla tukutumie order.",
     },
+    "pod_everywhere": {
+        "en": "Yes, you can pay on delivery wherever we deliver.",
+        "sw": "Ndio, unaweza kulipa ukipokea mzigo popote tunapoleta.",
+    },
+    "pod_some_zones": {
+        "en": "You can pay on delivery in {zones}; elsewhere you pay with M-Pesa before we send "
+        "your order.",
+        "sw": "Unaweza kulipa ukipokea mzigo ukiwa {zones}; kwingine unalipa kwa M-Pesa kabla "
+        "tukutumie order.",
+    },
+    # Pay on delivery chosen in chat (orchestrator/pod_flow.py).
+    "pod_how_to_choose": {
+        "en": "Tell me \"I'll pay on delivery\" and I'll place your order that way.",
+        "sw": 'Niambie "nitalipa nikipokea" nami nitaweka order yako hivyo.',
+    },
+    "pod_placed": {
+        "en": "Done! Your order is placed to pay on delivery, no M-Pesa prompt now. Total "
+        "{total} (incl. delivery {fee}): pay {total} when it arrives.",
+        "sw": "Sawa! Order yako imewekwa, utalipa ukipokea, hakuna ombi la M-Pesa sasa. Jumla "
+        "{total} (pamoja na delivery {fee}): lipa {total} mzigo ukifika.",
+    },
+    "pod_noted": {
+        "en": "Sure, you can pay on delivery where we allow it.",
+        "sw": "Sawa, unaweza kulipa ukipokea pale tunaporuhusu.",
+    },
+    "pod_not_here": {
+        "en": "Sorry, pay on delivery isn't available for {place}: you pay with M-Pesa before "
+        "we send your order.",
+        "sw": "Pole, kulipa ukipokea hakupatikani kwa {place}: unalipa kwa M-Pesa kabla "
+        "tukutumie order.",
+    },
+    "pod_pay_offer": {
+        "en": "Your total is {total}. Tap Pay with M-Pesa when you're ready for the prompt.",
+        "sw": "Jumla yako ni {total}. Bonyeza Lipa kwa M-Pesa ukiwa tayari kwa ombi.",
+    },
+    "pod_waiting": {
+        "en": "Your order of {total} is placed to pay on delivery: pay {total} when it arrives.",
+        "sw": "Order yako ya {total} imewekwa, utalipa ukipokea: lipa {total} mzigo ukifika.",
+    },
+    "pod_prompt_open": {
+        "en": "Your order of {total} already has its M-Pesa payment under way. If the prompt "
+        "fails or you cancel it, tell me again and I'll place it to pay on delivery.",
+        "sw": "Order yako ya {total} tayari ina malipo ya M-Pesa yanayoendelea. Ombi likishindwa "
+        "au ukilikataa, niambie tena nitaiweka ulipe ukipokea.",
+    },
+    "owner_pod_alert": {
+        "en": "New pay-on-delivery order: {phone}, {total}, to {address}. Record the payment "
+        "in Orders when the rider collects it.",
+    },
     "shop_returns": {
         "en": "Returns and exchanges: {policy}",
         "sw": "Kurudisha na kubadilisha: {policy}",

@@ -62,15 +62,18 @@ def for_order(conn: Connection, order_id: str) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def record_owner_payment(conn: Connection, *, order_id: str, receipt: str, amount: Decimal) -> bool:
+def record_owner_payment(
+    conn: Connection, *, order_id: str, receipt: str, amount: Decimal, gateway: str = "manual"
+) -> bool:
     """Add a payment the owner confirmed by hand (Pochi la Biashara, a personal number: no API
-    tells us), matched to the order. False when the receipt is already in the ledger (nothing
-    is added) or the order is not the current tenant's."""
+    tells us; gateway 'cash' for cash the rider collected), matched to the order. False when
+    the receipt is already in the ledger (nothing is added) or the order is not the current
+    tenant's."""
     row = conn.execute(
         "INSERT INTO payments (business_id, order_id, gateway, receipt, amount, matched_by)"
-        " SELECT o.business_id, o.id, 'manual', %s, %s, 'owner' FROM orders o WHERE o.id = %s"
+        " SELECT o.business_id, o.id, %s, %s, %s, 'owner' FROM orders o WHERE o.id = %s"
         " ON CONFLICT DO NOTHING RETURNING id",
-        (receipt, amount, order_id),
+        (gateway, receipt, amount, order_id),
     ).fetchone()
     return row is not None
 

@@ -33,10 +33,11 @@ def _expiry() -> datetime:
 
 
 def keep_open(conn: Connection, order_id: str) -> None:
-    """Give an open order (its prompt may still be out) the time a Till payment takes."""
+    """Give an open order (its prompt may still be out) the time a Till payment takes; an
+    order paid on delivery has no expiry and keeps none."""
     conn.execute(
         "UPDATE orders SET expires_at = GREATEST(expires_at, %s), updated_at = now()"
-        " WHERE id = %s AND status = 'pending'",
+        " WHERE id = %s AND status = 'pending' AND NOT pay_on_delivery",
         (_expiry(), order_id),
     )
 
@@ -112,8 +113,10 @@ def open_order(
     lines: Sequence[CartLine],
     delivery: DeliveryDetails,
     key: str,
+    on_delivery: bool = False,
 ) -> tuple[str, int]:
-    """Price the cart from the database and create its order for a Till payment: (order id,
+    """Price the cart from the database and create its order for a Till payment, or, with
+    `on_delivery`, for payment when it arrives (no expiry: it waits for the rider): (order id,
     amount). Raises reservations.SoldOut when an item ran out."""
     business_id = str(business["id"])
     priced = price_order(conn, business["settings"], lines, delivery)
@@ -127,11 +130,32 @@ def open_order(
         delivery_info=priced.delivery_info,
         gateway=MANUAL_GATEWAY,
         pay_phone=customer_phone,
-        expires_at=_expiry(),
+        expires_at=None if on_delivery else _expiry(),
+        pay_on_delivery=on_delivery,
     )
     _claim(conn, business_id, order_id, 1, key, customer_phone, priced.amount_kes)
     _reserve(conn, business_id, order_id, 1, priced.items)
     return order_id, priced.amount_kes
+
+
+def cancel_on_delivery(conn: Connection, order_id: str) -> bool:
+    """The owner cancels an unpaid pay-on-delivery order (refused at the door, say): its
+    stock goes back on the shelf. False when it is not such an order, open and unpaid."""
+    row = conn.execute(
+        "UPDATE orders SET status = 'cancelled', failure_reason = 'cancelled_by_owner',"
+        " updated_at = now() WHERE id = %s AND status = 'pending' AND pay_on_delivery"
+        " AND NOT flagged RETURNING id",
+        (order_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    conn.execute(
+        "UPDATE payment_attempts SET status = 'failed', failure_reason = 'cancelled_by_owner'"
+        " WHERE order_id = %s AND status IN ('sending', 'pending', 'unknown')",
+        (order_id,),
+    )
+    reservations.release(conn, order_id)
+    return True
 
 
 def _claim(

@@ -6,14 +6,17 @@ the M-Pesa SMS, types its code and amount. The payment goes into the ledger like
 when the payments matched to it cover its total. A code already in the boutique's ledger, by
 whatever path, is refused and counted nowhere. The whole step runs under the order's row lock
 in the caller's transaction, so a double tap records the code once and tells the customer once
-(through payment-events, like every payment outcome).
+(through payment-events, like every payment outcome). An order paid on delivery may instead be
+recorded as cash the rider collected: its balance, gateway 'cash', by the same rule.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from duka.db.pool import Connection
 from duka.errors import Rejected
@@ -86,6 +89,44 @@ def confirm_payment(
         conn, order_id=order_id, receipt=receipt, amount=received_now
     ):
         raise NotConfirmable(_already_counted(conn, order_id, receipt))
+    return _settled(conn, business_id, order, receipt)
+
+
+def confirm_cash(conn: Connection, business_id: str, order_id: str) -> Confirmed | None:
+    """Record the balance of a pay-on-delivery order as cash the rider collected, through the
+    same ledger and rule as a typed code (the order is then paid); None when the order is not
+    visible. Raises NotConfirmable when nothing can be recorded (a second tap, say)."""
+    order = store.lock_order(conn, order_id)
+    if order is None:
+        return None
+    if order["status"] == "paid":
+        raise NotConfirmable("Already paid: nothing recorded again.")
+    if order["status"] not in PAYABLE:
+        raise NotConfirmable("Only an unpaid, open order can take a payment.")
+    if not order["pay_on_delivery"]:
+        raise NotConfirmable("Cash is recorded here only for pay-on-delivery orders.")
+    if order["flagged"]:
+        raise NotConfirmable(
+            "This order's payment needs checking first: accept it or cancel the order."
+        )
+    balance = Decimal(order["amount"]) - ledger.received(conn, order_id)
+    if balance <= 0:
+        raise NotConfirmable("Nothing is due on this order.")
+    counted = len(ledger.for_order(conn, order_id))
+    receipt = f"CASH-{order_id.replace('-', '')[:10].upper()}-{counted + 1}"
+    if not ledger.record_owner_payment(
+        conn, order_id=order_id, receipt=receipt, amount=balance, gateway="cash"
+    ):
+        raise NotConfirmable(_already_counted(conn, order_id, receipt))
+    return _settled(conn, business_id, order, receipt)
+
+
+def _settled(
+    conn: Connection, business_id: str, order: Mapping[str, Any], receipt: str
+) -> Confirmed:
+    """The order settled after the payment went in; the customer's notice queued when it is
+    paid or a plan's instalment."""
+    order_id = str(order["id"])
     settled = settle(conn, order, transaction_id=receipt)
     if not settled.paid and not settled.layaway:
         return Confirmed(

@@ -25,12 +25,14 @@ def insert_order(
     delivery_info: dict[str, Any],
     gateway: str,
     pay_phone: str,
-    expires_at: datetime,
+    expires_at: datetime | None,
+    pay_on_delivery: bool = False,
 ) -> str:
+    """A new pending order and its items; `expires_at` None only for pay on delivery."""
     row = conn.execute(
         "INSERT INTO orders (business_id, conversation_id, customer_phone, items, amount,"
-        " delivery_info, payment_gateway, pay_phone, expires_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        " delivery_info, payment_gateway, pay_phone, expires_at, pay_on_delivery)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
             business_id,
             conversation_id,
@@ -41,6 +43,7 @@ def insert_order(
             gateway,
             pay_phone,
             expires_at,
+            pay_on_delivery,
         ),
     ).fetchone()
     assert row is not None
