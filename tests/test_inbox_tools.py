@@ -189,6 +189,10 @@ def test_signing_in_and_out_and_the_smaller_settings_are_logged_too(
     owner.post("/dashboard/broadcasts/limit", {"daily_limit": "1000"})
     owner.post(f"/dashboard/layaway/products/{dress}", {"layaway": "no"})
     owner.post(f"/dashboard/conversations/{chat}/retry")
+    owner.post(
+        "/dashboard/settings/answers",
+        {"question": "Do you open on Sunday?", "answer_en": "Yes, 10 to 4."},
+    )
     page = owner.get("/dashboard/audit").text
     owner.post("/dashboard/logout")
 
@@ -201,10 +205,12 @@ def test_signing_in_and_out_and_the_smaller_settings_are_logged_too(
         "settings.saved",
         "product.layaway",
         "chat.send_again",
+        "shop_answer.saved",
         "auth.signed_out",
     ]
     assert rows[2]["details"] == {"section": "daily limit", "limit": "1000"}
     assert rows[3]["details"] == {"allowed": False}
+    assert rows[5]["details"] == {"question": "Do you open on Sunday?"}
     for said in ("signed in", "recorded a customer", "lipa pole pole", "pressed Send again"):
         assert said in page
 

@@ -129,6 +129,9 @@ def save_answer(answer_id: UUID | None = None) -> ResponseReturnValue:
             shop_knowledge.add_shop_answer(conn, current_owner().business_id, **parsed.values)
         elif not shop_knowledge.update_shop_answer(conn, str(answer_id), **parsed.values):
             abort(404)
+        audit.record(
+            conn, "shop_answer.saved", "settings", answer_id, question=parsed.values["question"]
+        )
     return redirect(url_for(".page", saved="answers") + "#answers")
 
 
@@ -137,4 +140,5 @@ def delete_answer(answer_id: UUID) -> ResponseReturnValue:
     with owner_transaction() as conn:
         if not shop_knowledge.delete_shop_answer(conn, str(answer_id)):
             abort(404)
+        audit.record(conn, "shop_answer.deleted", "settings", answer_id)
     return redirect(url_for(".page", saved="answers") + "#answers")
