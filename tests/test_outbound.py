@@ -18,9 +18,13 @@ from duka.store import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = (ROOT / "shared", ROOT / "functions")
-# The dashboard's sign-in code goes to an owner's phone, not into a conversation: it is sent
-# directly, and its failure is the sign-in page's to show.
-SENDS_DIRECTLY = {"shared/duka/outbound.py", "shared/duka/dashboard/codes.py"}
+# The dashboard's sign-in code and staff invite go to an owner's or a helper's phone, not into
+# a conversation: they are sent directly, and their failure is the dashboard page's to show.
+SENDS_DIRECTLY = {
+    "shared/duka/outbound.py",
+    "shared/duka/dashboard/codes.py",
+    "shared/duka/dashboard/staff_invite.py",
+}
 QUEUES_DIRECTLY = {"shared/duka/outbound.py"}
 IMPORTS_PROCESSING = {"functions/process_message/main.py"}
 
@@ -59,7 +63,7 @@ def _importers_of_processing() -> set[str]:
     return found
 
 
-def test_only_outbound_and_the_sign_in_code_call_twilio_send():
+def test_only_outbound_the_sign_in_code_and_the_staff_invite_call_twilio_send():
     assert _callers_of("send_whatsapp") == SENDS_DIRECTLY
     assert _callers_of("find_sent") == {"shared/duka/outbound.py"}
 
