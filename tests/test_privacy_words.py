@@ -1,7 +1,8 @@
 """The privacy matcher: requests for her data or its deletion in English, Swahili and Sheng,
 and the near misses it must leave alone (data bundles, the cart). The tuning phrasings are
-here. tests/data/privacy_blind.jsonl was written before the matcher, and privacy_blind_2.jsonl
-by someone else after it, both never tuned on."""
+here. tests/data/privacy_blind.jsonl was written before the matcher by its author;
+privacy_blind_2.jsonl by someone who never saw it, measured (25/30), then tuned on;
+privacy_blind_3.jsonl likewise, measured and frozen: the held-out figure (README)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from duka.orchestrator import privacy_words as pw
 from duka.orchestrator.state import ConversationState
 
 DATA = Path(__file__).parent / "data"
-BLIND_SETS = {"privacy_blind.jsonl": 0.85, "privacy_blind_2.jsonl": 0.8}
+BLIND_SETS = {
+    "privacy_blind.jsonl": 0.85,
+    "privacy_blind_2.jsonl": 0.95,  # tuned on after it was measured
+    "privacy_blind_3.jsonl": 0.85,  # frozen: never tuned on
+}
 LABELS = {"export": pw.EXPORT, "deletion": pw.DELETE, "none": None}
 
 TUNING: list[tuple[str, str | None]] = [

@@ -250,9 +250,14 @@ def test_other_talk_about_paying_or_delivery_is_not(text: str):
     assert not says_pay_on_delivery(text)
 
 
-# Held out: pod_blind.jsonl was written before the matcher by its author; pod_blind_2.jsonl by
-# someone who never saw it. Measured, never tuned on (README: Delivery and pickup).
-BLIND_SETS = {"pod_blind.jsonl": 0.85, "pod_blind_2.jsonl": 0.8}
+# pod_blind.jsonl was written before the matcher by its author; pod_blind_2.jsonl by someone
+# who never saw it, measured (30/40), then tuned on; pod_blind_3.jsonl likewise, measured and
+# frozen: the held-out figure (README: Delivery and pickup).
+BLIND_SETS = {
+    "pod_blind.jsonl": 0.85,
+    "pod_blind_2.jsonl": 0.95,  # tuned on after it was measured
+    "pod_blind_3.jsonl": 0.85,  # frozen: never tuned on
+}
 
 
 @pytest.mark.parametrize(("name", "floor"), BLIND_SETS.items())

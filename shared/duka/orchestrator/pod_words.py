@@ -25,7 +25,11 @@ _WHOLE = (
     rf"|baada ya|wakati wa) (?:the )?(?:{_DELIVERY}|{_ARRIVAL}|receiv\w*|receipt|kupokea"
     r"|kufika)"
     r"|\bpay(?:ing)? (?:cash )?(?:to )?(?:the |your )?(?:rider|delivery (?:guy|man|person|boy)"
-    r"|courier|mtu wa delivery)"
+    r"|courier|boda(?: ?boda)?(?: guy| rider| man)?|mtu wa delivery)"
+    # "I'll give the courier cash", "nitampea rider doh": money into the rider's hand
+    r"|\b(?:give|hand|pea|mpea|nimpe|\w{0,4}tampa|\w{0,4}tampea) (?:the |your )?(?:rider"
+    r"|courier|boda(?: ?boda)?|delivery (?:guy|man|person)|mtu wa delivery) (?:the )?(?:cash"
+    r"|money|pesa|doh|mpesa|m-pesa)"
 )
 # English: paying, then when it comes ("pay when it arrives", "pay once I get it").
 _EN_PAY = (
@@ -44,15 +48,15 @@ _EN_WHEN = (
 # past one ("nimelipa", "nililipa"), and the parcel arriving or handed over, either order.
 _SW_PAY = (
     r"\b(?!(?:ni|tu|u|m|a)?(?:me|li)lip)\w{0,6}(?:lip(?:a|e|ia|ie|iwa)|pay)\b"
-    r"|\bpesa\b|\bcash\b"
+    r"|\b(?:pesa|cash|doh|malipo)\b"
 )
 # "Ikifika", "ukiletwa", "nikipokea": the parcel arriving or her receiving it. Her own arriving
 # or getting something else ("nikifika town", "nikipata mshahara") is not the parcel's.
 _SW_ARRIVE = (
-    r"\b(?!(?:ni|tu)k(?:i|ish)(?:fika|wasili|kuja|pata)\b)"
-    r"(?:i|u|a|ni|tu|m|ki|wa)?k(?:i|ish)(?:fika|pokea|letwa|letewa|leta|wasili|nifikia"
+    r"\b(?!(?:ni|tu)k(?:i|isha?)(?:fika|wasili|kuja|pata)\b)"
+    r"(?:i|u|a|ni|tu|m|ki|wa)?k(?:i|isha?)(?:fika|pokea|letwa|letewa|leta|wasili|ni ?fiki\w*"
     r"|niletea|tuletea|kuja|ipata|pata)\w*"
-    r"|\b(?:ni|tu)k(?:i|ish)pata (?:mzigo|order|oda|parcel|package|bidhaa|nguo|dress)\b"
+    r"|\b(?:ni|tu)k(?:i|isha?)pata (?:mzigo|order|oda|parcel|package|bidhaa|nguo|dress)\b"
     rf"|\bbaada ya (?:ku)?(?:pokea|fika|letewa|{_DELIVERY})|\bwakati wa (?:ku)?(?:pokea"
     rf"|{_DELIVERY})|\bmzigo (?:ukifika|ikifika|ukiletwa)|\bkwa rider\b|\brider akifika\b"
     rf"|\bon {_DELIVERY}|\bafter {_DELIVERY}"

@@ -33,7 +33,9 @@ _HERS = re.compile(
     rf"\bmy\s+(?:\w+\s+)?{_EN_NOUN}\b"
     rf"|\b{_SW_NOUN}\s+(?:\w+\s+)?(?:yangu|zangu|yetu|zetu)\b"
     r"|\b(?:data|info|information|details|everything|anything)\b(?:\s+\w+){0,5}?\s+"
-    r"(?:about|on|of)\s+me\b",
+    r"(?:about|on|of)\s+me\b"
+    rf"|\b(?:{_SW_NOUN}|kila\s+kitu|nini|gani|zote)\b(?:\s+\w+){{0,5}}?\s+"
+    r"(?:kunihusu|kuhusu\s+mimi|juu\s+yangu)\b",
     re.IGNORECASE,
 )
 # "my data bundles", "data yangu imeisha", "nimeishiwa": airtime, not personal data.
@@ -43,14 +45,22 @@ _BUNDLES = re.compile(
     re.IGNORECASE,
 )
 _DELETE = re.compile(
-    r"\b(?:delete\w*|erase\w*|remove\w*|wipe\w*|forget|futa|futeni|mfute|nifute|zifute|ifute"
-    r"|ifuteni|futwa|ondoa\w*|ondoeni)\b",
+    r"\b(?:delete\w*|erase\w*|remove\w*|wipe\w*|forget|futa|\w{0,3}fute(?:ni)?|futwa|ondoa\w*"
+    r"|ondoeni|msiweke|usiweke|don'?t\s+keep|stop\s+keeping)\b",
     re.IGNORECASE,
 )
 _FORGET_ME = re.compile(r"\bforget\s+(?:about\s+)?me\b", re.IGNORECASE)
 _COPY = re.compile(
     r"\b(?:send|give|share|copy|download|export|access|see|view|get|want|request|need|show"
-    r"|nitumie\w*|nipe\w*|naomba|nataka|tuma|tumia|onyesha|kuona|ona|pata|kupata|nione)\b",
+    r"|nitumie\w*|nipe\w*|naomba|nataka|tuma|tumia|onyesha|kuona|ona|pata|kupata|nione"
+    # "what do you have/keep on me?", "mna nini kunihusu?": asking what is held is asking for it
+    r"|have|keep|hold|stored?|mna|mko|mnazo|mnayo|mnaweka)\b",
+    re.IGNORECASE,
+)
+# "Did you get my details for delivery?": her details for an order, not a request about them.
+_FOR_AN_ORDER = re.compile(
+    r"\b(?:did|have|has)\s+(?:you|u)\s+(?:get|got|receive\w*|see|seen)\b"
+    r"|\b(?:for|ya|za)\s+(?:the\s+)?(?:delivery|order|oda|kudeliver)\b",
     re.IGNORECASE,
 )
 # A photo or the cart is never what "delete my ..." is about.
@@ -74,7 +84,7 @@ def request_in(text: str) -> Reading | None:
         return None
     if _DELETE.search(text):
         return None if _SHOPPING.search(text) and "data" not in text.lower() else DELETE
-    return EXPORT if _COPY.search(text) else None
+    return EXPORT if _COPY.search(text) and not _FOR_AN_ORDER.search(text) else None
 
 
 def answer_in(text: str) -> str | None:
