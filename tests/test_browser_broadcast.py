@@ -108,7 +108,7 @@ def test_the_owner_previews_a_broadcast_as_customers_will_see_it_and_reads_its_r
         timeout=30,
     )
     first = admin.execute(
-        "SELECT customer_phone, conversation_id FROM broadcast_recipients"
+        "SELECT customer_phone, conversation_id, message_id FROM broadcast_recipients"
         " WHERE broadcast_id = %s ORDER BY id LIMIT 1",
         (broadcast_id,),
     ).fetchone()
@@ -119,6 +119,15 @@ def test_the_owner_previews_a_broadcast_as_customers_will_see_it_and_reads_its_r
                 json={"to": first["customer_phone"]},
             ).json()["read"]
             > 0
+        )
+    )
+    wait_until(  # and Twilio's "read" callback for her first card has been recorded
+        lambda: (
+            admin.execute(
+                "SELECT 1 FROM message_statuses WHERE message_id = %s AND status = 'read'",
+                (first["message_id"],),
+            ).fetchone()
+            is not None
         )
     )
     order = add_order(
